@@ -1,0 +1,25 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one catalogue of client-visible error codes. Every error a client can see carries
+ * one of these in `extensions.code`; README.md documents the same table and a test keeps
+ * both in step. Codes are stable: add new ones, never rename.
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: 'An argument has the wrong format or value (e.g. an AGS that is not 8 digits).',
+  GRAPHQL_PARSE_FAILED: 'The query is not valid GraphQL syntax.',
+  GRAPHQL_VALIDATION_FAILED: 'The query does not match the schema (unknown field, wrong argument type, invalid variables).',
+  BAD_REQUEST: 'The HTTP request itself is malformed (invalid JSON body, missing query).',
+  UNAUTHENTICATED: 'No valid identity where one is required.',
+  UNAUTHORIZED_FIELD_OR_TYPE: 'The caller may not read this field; it was removed from the operation.',
+  DOWNSTREAM_SERVICE_ERROR: 'A subgraph or the REST service behind it failed; other parts of the response are still served.',
+  UPSTREAM_TIMEOUT: 'The REST service behind a subgraph did not answer in time.',
+  INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the correlation id.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Builds a client-visible error with a catalogued code. */
+export function amtsError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}

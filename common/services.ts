@@ -1,0 +1,46 @@
+/**
+ * The services Amtsgraph runs, with their default ports: the single source of truth for the
+ * one-command start (scripts/start.ts), the composed supergraph's subgraph URLs and
+ * docker-compose.yml (a test checks it against this file).
+ *
+ * Ports stay away from the services these machines already run (5432, 3306, 6379, 5672,
+ * 1883, 4222).
+ */
+export const DEFAULT_HOST = '127.0.0.1';
+export const GATEWAY_PORT = 4000;
+
+/** Stand-in upstream REST services (stand-ins/<name>/), one per real system. */
+export const STAND_INS = {
+  register: { port: 4101, title: 'Municipality register (Destatis GV100AD data)' },
+  leika: { port: 4102, title: 'Service catalogue (LeiKa/OZG), FIT-Connect-style routing, tax offices' },
+  abfallnavi: { port: 4103, title: 'abfallnavi-compatible waste calendar' },
+  oparl: { port: 4104, title: 'OParl 1.1 council information system' },
+  nina: { port: 4105, title: 'NINA-compatible warnings dashboard' },
+} as const;
+export type StandInName = keyof typeof STAND_INS;
+
+/** Subgraphs (subgraphs/<name>/) and the stand-in each one wraps. */
+export const SUBGRAPHS = {
+  kommunen: { port: 4001, upstream: 'register' },
+  leistungen: { port: 4002, upstream: 'leika' },
+  abfall: { port: 4003, upstream: 'abfallnavi' },
+  ratsinfo: { port: 4004, upstream: 'oparl' },
+  warnungen: { port: 4005, upstream: 'nina' },
+} as const satisfies Record<string, { port: number; upstream: StandInName }>;
+export type SubgraphName = keyof typeof SUBGRAPHS;
+
+export const SUBGRAPH_NAMES = Object.keys(SUBGRAPHS) as SubgraphName[];
+export const STAND_IN_NAMES = Object.keys(STAND_INS) as StandInName[];
+
+/** Environment variable naming: `<NAME>_PORT` for a port, `<NAME>_URL` for a base URL. */
+export function envName(name: string, suffix: 'PORT' | 'URL'): string {
+  return `${name.toUpperCase().replace(/-/g, '_')}_${suffix}`;
+}
+
+export function defaultSubgraphUrl(name: SubgraphName, host = DEFAULT_HOST): string {
+  return `http://${host}:${SUBGRAPHS[name].port}/graphql`;
+}
+
+export function defaultStandInUrl(name: StandInName, host = DEFAULT_HOST): string {
+  return `http://${host}:${STAND_INS[name].port}`;
+}

@@ -1,0 +1,20 @@
+// Two jest projects: unit tests live next to the code (*.test.ts), integration and
+// end-to-end tests that start real servers live under tests/. Types are checked by
+// `tsc --noEmit` in `npm test`, so the swc transform only strips them.
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/{common,gateway,subgraphs,stand-ins,schema,scripts,ops}/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+    },
+  ],
+};

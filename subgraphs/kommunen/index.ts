@@ -1,0 +1,5 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createKommunenSubgraph } from './server';
+
+runSubgraph('kommunen', (logger) => createKommunenSubgraph({ registerUrl: upstreamUrl('register'), logger }));

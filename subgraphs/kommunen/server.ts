@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, type KommunenContext } from './resolvers';
+import { createRegisterClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface KommunenConfig {
+  /** Base URL of the municipality register, e.g. http://127.0.0.1:4101 */
+  registerUrl: string;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the kommunen subgraph (never listens; see index.ts). */
+export function createKommunenSubgraph(config: KommunenConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createRegisterClient({ subgraph: 'kommunen', baseUrl: config.registerUrl, timeoutMs: config.timeoutMs });
+  const server = createSubgraphServer<KommunenContext>({
+    name: 'kommunen',
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    createContext: ({ traceHeaders }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,66 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from '../../common/logger';
+import { silentLogger } from '../../common/logger';
+
+export interface SubgraphRequestContext {
+  /** W3C trace context of the incoming request, forwarded to REST calls. */
+  traceHeaders: Record<string, string>;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<TContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Builds the per-request context, including fresh DataLoaders. */
+  createContext: (base: SubgraphRequestContext) => TContext;
+  logger?: Logger;
+}
+
+export type SubgraphServer = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+
+/**
+ * Assembles a subgraph: `@apollo/subgraph` schema served by graphql-yoga at `/graphql`.
+ * Errors that carry an `extensions.code` (the catalogue in common/errors.ts) reach the
+ * gateway as they are; anything else is masked as INTERNAL_SERVER_ERROR and logged.
+ * Never listens: see listen.ts.
+ */
+export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const logger = options.logger ?? silentLogger;
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
+  return createYoga({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: false,
+    landingPage: false,
+    logging: false,
+    healthCheckEndpoint: '/healthz',
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+        if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') {
+          return error as GraphQLError;
+        }
+        if (error instanceof GraphQLError && typeof error.extensions?.code === 'string' && !error.originalError) {
+          return error;
+        }
+        logger.error({ err: original, subgraph: options.name }, 'unexpected resolver error');
+        return new GraphQLError(message, {
+          path: error instanceof GraphQLError ? error.path : undefined,
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+      },
+    },
+    context: ({ request }) => {
+      const traceHeaders: Record<string, string> = {};
+      const traceparent = request.headers.get('traceparent');
+      if (traceparent) traceHeaders.traceparent = traceparent;
+      const tracestate = request.headers.get('tracestate');
+      if (tracestate) traceHeaders.tracestate = tracestate;
+      return options.createContext({ traceHeaders, logger }) as Record<string, unknown>;
+    },
+  }) as unknown as SubgraphServer;
+}
