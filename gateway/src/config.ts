@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, readHost, readPort, readUrl, subgraphUrl } from '../../common/env';
+import { GATEWAY_PORT, SUBGRAPH_NAMES } from '../../common/services';
+
+/**
+ * Gateway configuration: input type → defaults → validation → frozen object. Environment
+ * variables are read only in `configFromEnv`.
+ */
+const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(GATEWAY_PORT),
+    /** The composed supergraph the gateway serves. */
+    supergraphPath: z.string().min(1).default(path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql')),
+    /** Reload the supergraph when its file changes (keeps the old one if the new one is invalid). */
+    watchSupergraph: z.boolean().default(true),
+    /** Poll interval of the supergraph watch, in ms. */
+    watchIntervalMs: z.number().int().min(50).max(60_000).default(500),
+    /** Per-subgraph URL overrides; the supergraph's own URLs are used for the others. */
+    subgraphUrls: z.record(z.string(), z.string().url()).default({}),
+    /** Timeout of one subgraph fetch, in ms. */
+    subgraphTimeoutMs: z.number().int().min(1).max(120_000).default(10_000),
+    /** `development` shows GraphiQL and error details; `production` hides both. */
+    mode: z.enum(['development', 'production']).default('development'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = Readonly<z.output<typeof configSchema>>;
+
+export function resolveConfig(input: GatewayConfigInput = {}): GatewayConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const option = issue.path.join('.') || '(root)';
+      return `gateway option "${option}": ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid gateway configuration:\n- ${problems.join('\n- ')}`);
+  }
+  return Object.freeze({ ...parsed.data, subgraphUrls: Object.freeze({ ...parsed.data.subgraphUrls }) });
+}
+
+/** Reads GATEWAY_PORT, AMTSGRAPH_HOST, SUPERGRAPH_PATH, `<NAME>_SUBGRAPH_URL`, NODE_ENV, LOG_LEVEL. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of SUBGRAPH_NAMES) subgraphUrls[name] = subgraphUrl(name, env);
+  const timeout = env.SUBGRAPH_TIMEOUT_MS;
+  if (timeout !== undefined && !/^\d+$/.test(timeout)) {
+    throw new ConfigError(`SUBGRAPH_TIMEOUT_MS must be a whole number of milliseconds, received "${timeout}"`);
+  }
+  return resolveConfig({
+    host: readHost(env),
+    port: readPort('GATEWAY_PORT', GATEWAY_PORT, env),
+    supergraphPath: env.SUPERGRAPH_PATH || undefined,
+    watchSupergraph: env.SUPERGRAPH_WATCH !== 'false',
+    subgraphUrls,
+    subgraphTimeoutMs: timeout ? Number(timeout) : undefined,
+    mode: env.NODE_ENV === 'production' ? 'production' : 'development',
+    logLevel: (env.LOG_LEVEL as GatewayConfigInput['logLevel']) || undefined,
+  });
+}
+
+export { readUrl };

@@ -1,0 +1,81 @@
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createLogger, type Logger } from '../../common/logger';
+import { resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config';
+import type { GatewayContext } from './context';
+import { createApolloEngine } from './engine/apollo';
+import type { ExecutionEngine } from './engine/types';
+import { gatewayPlugins } from './plugins';
+
+export interface Gateway {
+  config: GatewayConfig;
+  engine: ExecutionEngine;
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /** In-process request handling, e.g. `gateway.fetch('http://gw/graphql', …)` in tests. */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Assembles the gateway: validated config → execution engine (supergraph loaded) → Yoga
+ * with the plugin list. Never listens (see index.ts).
+ */
+export async function createGateway(input: GatewayConfigInput = {}, deps: { logger?: Logger } = {}): Promise<Gateway> {
+  const config = resolveConfig(input);
+  const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
+  const engine = createApolloEngine({
+    supergraphPath: config.supergraphPath,
+    watchSupergraph: config.watchSupergraph,
+    watchIntervalMs: config.watchIntervalMs,
+    subgraphUrls: config.subgraphUrls,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    logger,
+  });
+  const schema = await engine.start();
+  const development = config.mode === 'development';
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: development ? { title: 'Amtsgraph', defaultQuery: EXAMPLE_QUERY } : false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    maskedErrors: {
+      isDev: false,
+      maskError(error, message) {
+        if (error instanceof GraphQLError && typeof error.extensions?.code === 'string') return error;
+        if (error instanceof GraphQLError && !error.originalError) return error;
+        logger.error({ err: error }, 'unexpected error while handling a request');
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+    plugins: gatewayPlugins({ config, engine, schema, logger }),
+  });
+  return {
+    config,
+    engine,
+    yoga,
+    fetch: (input, init) => Promise.resolve(yoga.fetch(input as string, init as never)) as unknown as Promise<Response>,
+    stop: () => engine.stop(),
+  };
+}
+
+export const EXAMPLE_QUERY = `# Solingen across five subgraphs
+{
+  municipality(ags: "05122000") {
+    name
+    population
+    areaKm2
+    district { name }
+    state { name }
+    taxOffice { name }
+    responsibleAuthority(leikaKey: "99050012104000") { name }
+    wasteCalendar(street: "Hauptstraße", from: "2026-01-01", to: "2026-01-31") { date fraction }
+    council { meetings(first: 3) { name start } }
+    warnings { headline severity }
+  }
+}
+`;
