@@ -19,11 +19,21 @@ export type ComposeResult = { ok: true; supergraphSdl: string } | { ok: false; e
  * overrides them from configuration at run time.
  */
 export function composeSupergraph(names: readonly SubgraphName[] = SUBGRAPH_NAMES): ComposeResult {
-  const services = names.map((name) => ({
-    name,
-    url: defaultSubgraphUrl(name),
-    typeDefs: parse(readFileSync(subgraphSdlPath(name), 'utf8')),
-  }));
+  return composeSdls(
+    names.map((name) => ({ name, url: defaultSubgraphUrl(name), sdl: readFileSync(subgraphSdlPath(name), 'utf8') })),
+  );
+}
+
+/** Composes subgraph SDL texts; a syntax error in one is reported like a composition error. */
+export function composeSdls(subgraphs: readonly { name: string; url: string; sdl: string }[]): ComposeResult {
+  const services = [];
+  for (const { name, url, sdl } of subgraphs) {
+    try {
+      services.push({ name, url, typeDefs: parse(sdl) });
+    } catch (error) {
+      return { ok: false, errors: [`INVALID_GRAPHQL: subgraph "${name}": ${(error as Error).message}`] };
+    }
+  }
   const result = composeServices(services);
   if (result.errors) {
     return { ok: false, errors: result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`) };

@@ -1,5 +1,6 @@
+import { buildSchema, isEnumType, isObjectType } from 'graphql';
 import { readFileSync } from 'node:fs';
-import { composeSupergraph, SUPERGRAPH_PATH } from './compose-lib';
+import { composeSdls, composeSupergraph, subgraphSdlPath, SUPERGRAPH_PATH } from './compose-lib';
 
 describe('supergraph composition', () => {
   it('composes the subgraph SDLs without errors', () => {
@@ -13,9 +14,35 @@ describe('supergraph composition', () => {
     expect(readFileSync(SUPERGRAPH_PATH, 'utf8')).toBe(result.supergraphSdl);
   });
 
-  it('reports composition errors instead of writing a broken supergraph', () => {
-    // kommunen alone composes; an unknown subgraph name has no SDL file and must throw.
-    expect(composeSupergraph(['kommunen']).ok).toBe(true);
-    expect(() => composeSupergraph(['nope' as never])).toThrow(/ENOENT/);
+  it('reports composition errors instead of producing a supergraph', () => {
+    const kommunen = readFileSync(subgraphSdlPath('kommunen'), 'utf8');
+    // A second subgraph that also resolves Municipality.name without @shareable.
+    const rogue = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+      type Municipality @key(fields: "ags") { ags: String! name: String! }`;
+    const result = composeSdls([
+      { name: 'kommunen', url: 'http://127.0.0.1:4001/graphql', sdl: kommunen },
+      { name: 'rogue', url: 'http://127.0.0.1:4999/graphql', sdl: rogue },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.join('\n')).toMatch(/INVALID_FIELD_SHARING: Non-shareable field "Municipality.name" is resolved from multiple subgraphs/);
+    const broken = composeSdls([{ name: 'broken', url: 'http://127.0.0.1:4999/graphql', sdl: 'type Query {' }]);
+    expect(broken).toEqual({ ok: false, errors: [expect.stringMatching(/^INVALID_GRAPHQL: subgraph "broken": Syntax Error/)] });
+  });
+
+  it('every type and field in the supergraph has a description', () => {
+    const sdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    const schema = buildSchema(sdl, { assumeValidSDL: true });
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || type.name.startsWith('join__') || type.name.startsWith('link__')) continue;
+      if (['String', 'Int', 'Float', 'Boolean', 'ID', 'Query'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type)) {
+        for (const field of Object.values(type.getFields())) if (!field.description) missing.push(`${type.name}.${field.name}`);
+      }
+      if (isEnumType(type)) for (const v of type.getValues()) if (!v.description) missing.push(`${type.name}.${v.name}`);
+    }
+    for (const field of Object.values(schema.getQueryType()!.getFields())) if (!field.description) missing.push(`Query.${field.name}`);
+    expect(missing).toEqual([]);
   });
 });

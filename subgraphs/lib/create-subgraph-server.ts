@@ -40,13 +40,20 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     healthCheckEndpoint: '/healthz',
     maskedErrors: {
       maskError(error, message) {
+        if (error instanceof GraphQLError) {
+          // Resolver errors from the catalogue (amtsError) keep their code.
+          if (typeof error.extensions?.code === 'string') return error;
+          // graphql-js' own errors (e.g. variable coercion) have no cause or a GraphQLError
+          // cause: a client mistake, not a crash.
+          if (!error.originalError || error.originalError instanceof GraphQLError) {
+            return new GraphQLError(error.message, {
+              nodes: error.nodes,
+              path: error.path,
+              extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+            });
+          }
+        }
         const original = error instanceof GraphQLError ? error.originalError ?? error : error;
-        if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') {
-          return error as GraphQLError;
-        }
-        if (error instanceof GraphQLError && typeof error.extensions?.code === 'string' && !error.originalError) {
-          return error;
-        }
         logger.error({ err: original, subgraph: options.name }, 'unexpected resolver error');
         return new GraphQLError(message, {
           path: error instanceof GraphQLError ? error.path : undefined,

@@ -19,20 +19,20 @@ export interface ApolloEngineOptions {
  * Execution engine on `@apollo/gateway` (Elastic License 2.0): query planning and plan
  * execution are Apollo's; subgraph fetches go through SubgraphDataSource.
  */
-export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngine & { reloadFailures(): number } {
+export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngine {
   const { logger } = options;
   const listeners = new Set<(schema: GraphQLSchema, info: SupergraphInfo) => void>();
   const dataSources: SubgraphDataSource[] = [];
   let info: SupergraphInfo | null = null;
   let executor: GatewayExecutor | null = null;
-  let failures = 0;
+  let reloadError: { at: Date; message: string } | null = null;
   const file = createSupergraphFile({
     path: options.supergraphPath,
     watch: options.watchSupergraph,
     intervalMs: options.watchIntervalMs,
     logger,
-    onReloadFailed: () => {
-      failures += 1;
+    onReloadFailed: (error) => {
+      reloadError = { at: new Date(), message: error.message };
     },
   });
   let currentSdl = '';
@@ -49,8 +49,14 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         const sdl = file.read();
         currentSdl = sdl;
         file.watch((next) => {
+          const previous = currentSdl;
           currentSdl = next;
-          update(next);
+          try {
+            update(next);
+          } catch (error) {
+            currentSdl = previous;
+            throw error;
+          }
         });
         return { supergraphSdl: sdl, cleanup: async () => file.stop() };
       },
@@ -112,7 +118,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
       return result as Awaited<ReturnType<ExecutionEngine['execute']>>;
     },
     supergraph: () => info,
-    reloadFailures: () => failures,
+    lastReloadError: () => reloadError,
     async stop() {
       await gateway.stop();
       await Promise.all(dataSources.map((d) => d.close()));

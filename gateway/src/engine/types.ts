@@ -36,5 +36,7 @@ export interface ExecutionEngine {
   onSchemaChange(listener: (schema: GraphQLSchema, info: SupergraphInfo) => void): () => void;
   execute(request: EngineRequest): Promise<ExecutionResult>;
   supergraph(): SupergraphInfo | null;
+  /** The last rejected supergraph reload (the previous supergraph kept serving), if any. */
+  lastReloadError(): { at: Date; message: string } | null;
   stop(): Promise<void>;
 }

@@ -1,0 +1,116 @@
+import { listen, type Listening } from '../common/listen';
+import { silentLogger, type Logger } from '../common/logger';
+import { STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
+import type { GatewayConfigInput } from '../gateway/src/config';
+import { createGateway, type Gateway } from '../gateway/src/server';
+import type { StandIn } from '../stand-ins/lib/stand-in';
+import { STAND_IN_FACTORIES } from '../stand-ins/registry';
+import { SUBGRAPH_FACTORIES, type ClosableSubgraph } from '../subgraphs/registry';
+
+/**
+ * Starts the whole system in this process: stand-ins, then subgraphs, then the gateway.
+ * Used by `npm start` (fixed ports) and by the integration tests (port 0 = ephemeral).
+ */
+export interface StackOptions {
+  host?: string;
+  /** Port per service; missing or 0 = ephemeral. */
+  standInPorts?: Partial<Record<StandInName, number>>;
+  subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  gatewayPort?: number;
+  /** Use these upstream base URLs instead of starting stand-ins for them (real systems). */
+  upstreamUrls?: Partial<Record<StandInName, string>>;
+  subgraphTimeoutMs?: number;
+  gateway?: Omit<GatewayConfigInput, 'subgraphUrls' | 'host' | 'port'>;
+  logger?: Logger;
+  /** Called as each part comes up (progress for the start script). */
+  onProgress?: (message: string) => void;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  gateway: Gateway;
+  standIns: Partial<Record<StandInName, { standIn: StandIn; url: string; close(): Promise<void> }>>;
+  subgraphs: Record<SubgraphName, { server: ClosableSubgraph; url: string; listening: Listening }>;
+  upstreamUrls: Record<StandInName, string>;
+  /** Stops one stand-in (for partial-failure tests); `restartStandIn` brings it back on the same port. */
+  stopStandIn(name: StandInName): Promise<void>;
+  restartStandIn(name: StandInName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? silentLogger;
+  const progress = options.onProgress ?? (() => {});
+  const standIns: Stack['standIns'] = {};
+  const upstreamUrls = {} as Record<StandInName, string>;
+  const closers: (() => Promise<void>)[] = [];
+
+  try {
+    for (const name of STAND_IN_NAMES) {
+      const external = options.upstreamUrls?.[name];
+      if (external) {
+        upstreamUrls[name] = external;
+        progress(`upstream ${name}: using ${external}`);
+        continue;
+      }
+      const standIn = STAND_IN_FACTORIES[name]({ logger: logger.child({ service: `stand-in-${name}` }) });
+      const running = await standIn.listen(options.standInPorts?.[name] ?? 0, host);
+      standIns[name] = { standIn, url: running.url, close: running.close };
+      upstreamUrls[name] = running.url;
+      progress(`stand-in ${name.padEnd(10)} ${running.url}`);
+    }
+
+    const subgraphs = {} as Stack['subgraphs'];
+    for (const name of SUBGRAPH_NAMES) {
+      const server = SUBGRAPH_FACTORIES[name]({
+        upstreams: upstreamUrls,
+        timeoutMs: options.subgraphTimeoutMs,
+        logger: logger.child({ service: `subgraph-${name}` }),
+      });
+      const listening = await listen(server, options.subgraphPorts?.[name] ?? 0, host, '/graphql');
+      subgraphs[name] = { server, url: listening.url, listening };
+      closers.push(async () => {
+        await listening.close();
+        await server.close();
+      });
+      progress(`subgraph ${name.padEnd(10)} ${listening.url}`);
+    }
+
+    const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
+    const gateway = await createGateway({ ...options.gateway, subgraphUrls }, { logger: logger.child({ service: 'gateway' }) });
+    const gatewayListening = await listen(gateway.yoga, options.gatewayPort ?? 0, host, '/graphql');
+    closers.push(async () => {
+      await gatewayListening.close();
+      await gateway.stop();
+    });
+    progress(`gateway             ${gatewayListening.url}`);
+
+    const stack: Stack = {
+      gatewayUrl: gatewayListening.url,
+      gateway,
+      standIns,
+      subgraphs,
+      upstreamUrls,
+      async stopStandIn(name) {
+        await standIns[name]?.close();
+      },
+      async restartStandIn(name) {
+        const entry = standIns[name];
+        if (!entry) return;
+        const port = Number(new URL(entry.url).port);
+        const running = await entry.standIn.listen(port, host);
+        entry.close = running.close;
+      },
+      async stop() {
+        for (const close of closers.reverse()) await close().catch(() => {});
+        for (const entry of Object.values(standIns)) await entry?.close().catch(() => {});
+      },
+    };
+    return stack;
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    for (const entry of Object.values(standIns)) await entry?.close().catch(() => {});
+    throw error;
+  }
+}

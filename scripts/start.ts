@@ -1,0 +1,77 @@
+import { ConfigError, readHost, readPort, standInPort, subgraphPort } from '../common/env';
+import { createLogger } from '../common/logger';
+import { envName, GATEWAY_PORT, STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
+import { EXAMPLE_QUERY } from '../gateway/src/server';
+import { startStack } from './stack';
+
+/**
+ * `npm start`: stand-ins, subgraphs and gateway in one process on 127.0.0.1 (ports from
+ * common/services.ts, each overridable with `<NAME>_PORT`). Waits until the gateway reports
+ * ready, prints the URLs and example queries, and stops everything on Ctrl-C.
+ * Logs go to stderr as JSON at LOG_LEVEL (default warn); the summary goes to stdout.
+ */
+async function main() {
+  const started = Date.now();
+  const host = readHost();
+  const logger = createLogger({ name: 'amtsgraph', level: process.env.LOG_LEVEL ?? 'warn' });
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const upstreamUrls: Partial<Record<StandInName, string>> = {};
+  for (const name of STAND_IN_NAMES) {
+    const external = process.env[envName(name, 'URL')];
+    if (external) upstreamUrls[name] = external;
+  }
+  out('Starting Amtsgraph (stand-ins → subgraphs → gateway) …');
+  const stack = await startStack({
+    host,
+    standInPorts: Object.fromEntries(STAND_IN_NAMES.map((n) => [n, standInPort(n)])) as Record<StandInName, number>,
+    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphPort(n)])) as Record<SubgraphName, number>,
+    gatewayPort: readPort('GATEWAY_PORT', GATEWAY_PORT),
+    upstreamUrls,
+    logger,
+    onProgress: (message) => out(`  ✓ ${message}`),
+  });
+
+  const readyUrl = stack.gatewayUrl.replace(/\/graphql$/, '/readyz');
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(readyUrl).catch(() => null);
+    if (response?.ok) break;
+    if (attempt === 50) throw new Error(`gateway did not become ready: ${readyUrl} answered ${response?.status ?? 'nothing'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+  out(`\nAmtsgraph is ready after ${Date.now() - started} ms.\n`);
+  out(`  GraphQL + GraphiQL   ${stack.gatewayUrl}   (open it in a browser)`);
+  out(`  Health / readiness   ${base}/healthz   ${base}/readyz`);
+  out('\nTry it:');
+  out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);
+  out(`    -d '{"query":"{ municipality(ags: \\"05315000\\") { name population areaKm2 district { name } state { name } } }"}'`);
+  out('\nExample query across five subgraphs (also preloaded in GraphiQL):');
+  out(EXAMPLE_QUERY.split('\n').map((l) => `  ${l}`).join('\n'));
+  out('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    out('\nStopping …');
+    await stack.stop();
+    out('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  const message = (error as Error).message;
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${message}\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(
+      `Cannot start: ${message}. Another Amtsgraph may be running; stop it, or choose other ports with <NAME>_PORT (see README, Configuration).\n`,
+    );
+  } else {
+    process.stderr.write(`Cannot start: ${message}\n`);
+  }
+  process.exit(1);
+});

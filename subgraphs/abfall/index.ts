@@ -1,0 +1,5 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createAbfallSubgraph } from './server';
+
+runSubgraph('abfall', (logger) => createAbfallSubgraph({ abfallnaviUrl: upstreamUrl('abfallnavi'), logger }));

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, SUBGRAPH, type AbfallContext } from './resolvers';
+import { createAbfallnaviClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface AbfallConfig {
+  /**
+   * Root of the abfallnavi services, e.g. http://127.0.0.1:4103 (services under
+   * `/abfall-app-{service}/rest`), or a template with `{service}` for the real hosts, e.g.
+   * `https://{service}-abfallapp.regioit.de/abfall-app-{service}/rest`.
+   */
+  abfallnaviUrl: string;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the abfall subgraph (never listens; see index.ts). */
+export function createAbfallSubgraph(config: AbfallConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createAbfallnaviClient({ subgraph: SUBGRAPH, baseUrl: config.abfallnaviUrl, timeoutMs: config.timeoutMs });
+  const server = createSubgraphServer<AbfallContext>({
+    name: SUBGRAPH,
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    createContext: ({ traceHeaders }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,5 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createLeistungenSubgraph } from './server';
+
+runSubgraph('leistungen', (logger) => createLeistungenSubgraph({ leikaUrl: upstreamUrl('leika'), logger }));

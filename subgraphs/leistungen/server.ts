@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, type LeistungenContext } from './resolvers';
+import { createLeikaClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface LeistungenConfig {
+  /** Base URL of the leika service (catalogue, routing, tax offices), e.g. http://127.0.0.1:4102 */
+  leikaUrl: string;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the leistungen subgraph (never listens; see index.ts). */
+export function createLeistungenSubgraph(config: LeistungenConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createLeikaClient({ subgraph: 'leistungen', baseUrl: config.leikaUrl, timeoutMs: config.timeoutMs });
+  const server = createSubgraphServer<LeistungenContext>({
+    name: 'leistungen',
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    createContext: ({ traceHeaders }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, type RatsinfoContext } from './resolvers';
+import { createOparlClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface RatsinfoConfig {
+  /** Base URL of the OParl system, e.g. http://127.0.0.1:4104 */
+  oparlUrl: string;
+  /** Path of the OParl System object below `oparlUrl`. Default `/oparl/v1.1/system` (the stand-in's). */
+  systemPath?: string;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the ratsinfo subgraph (never listens; see index.ts). */
+export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createOparlClient({
+    subgraph: 'ratsinfo',
+    baseUrl: config.oparlUrl,
+    systemPath: config.systemPath,
+    timeoutMs: config.timeoutMs,
+  });
+  const server = createSubgraphServer<RatsinfoContext>({
+    name: 'ratsinfo',
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    createContext: ({ traceHeaders }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,5 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createWarnungenSubgraph } from './server';
+
+runSubgraph('warnungen', (logger) => createWarnungenSubgraph({ ninaUrl: upstreamUrl('nina'), logger }));

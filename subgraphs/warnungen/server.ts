@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, type WarnungenContext } from './resolvers';
+import { createNinaClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface WarnungenConfig {
+  /** Base URL of the NINA API without `/api31`, e.g. http://127.0.0.1:4105 (real: https://warnung.bund.de). */
+  ninaUrl: string;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the warnungen subgraph (never listens; see index.ts). */
+export function createWarnungenSubgraph(config: WarnungenConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createNinaClient({ subgraph: 'warnungen', baseUrl: config.ninaUrl, timeoutMs: config.timeoutMs });
+  const server = createSubgraphServer<WarnungenContext>({
+    name: 'warnungen',
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    createContext: ({ traceHeaders }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { GATEWAY_PORT, STAND_INS, STAND_IN_NAMES, SUBGRAPHS, SUBGRAPH_NAMES, envName } from '../common/services';
+const REPO_ROOT = path.join(__dirname, '..');
+
+/**
+ * Docker cannot run here, so docker-compose.yml is kept honest by checking it against the
+ * services the code really starts (common/services.ts is what `npm start` uses).
+ */
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+
+const hostPort = (service: ComposeService) => service.ports?.map((p) => p.split(':').slice(-2).join(':'));
+
+describe('docker-compose.yml matches the services the code starts', () => {
+  it('names exactly redis, one container per stand-in, one per subgraph and the gateway', () => {
+    const expected = [
+      'redis',
+      ...STAND_IN_NAMES.map((n) => `stand-in-${n}`),
+      ...SUBGRAPH_NAMES.map((n) => `subgraph-${n}`),
+      'gateway',
+    ].sort();
+    expect(Object.keys(services).sort()).toEqual(expected);
+    expect(Object.keys(services)).toHaveLength(1 + 5 + 5 + 1);
+  });
+
+  it.each(STAND_IN_NAMES)('stand-in %s: entry point, port and healthcheck', (name) => {
+    const service = services[`stand-in-${name}`]!;
+    const port = STAND_INS[name].port;
+    expect(service.command).toEqual(['npx', 'tsx', 'stand-ins/index.ts', name]);
+    expect(existsSync(path.join(REPO_ROOT, 'stand-ins', name, 'server.ts'))).toBe(true);
+    expect(service.environment?.[envName(name, 'PORT')]).toBe(String(port));
+    expect(hostPort(service)).toEqual([`${port}:${port}`]);
+    expect(service.healthcheck?.test.join(' ')).toContain(`:${port}/__admin/health`);
+  });
+
+  it.each(SUBGRAPH_NAMES)('subgraph %s: entry point, port, upstream URL, healthcheck, start order', (name) => {
+    const service = services[`subgraph-${name}`]!;
+    const { port, upstream } = SUBGRAPHS[name];
+    expect(service.command).toEqual(['npx', 'tsx', `subgraphs/${name}/index.ts`]);
+    expect(existsSync(path.join(REPO_ROOT, 'subgraphs', name, 'index.ts'))).toBe(true);
+    expect(service.environment?.[envName(name, 'PORT')]).toBe(String(port));
+    expect(service.environment?.[envName(upstream, 'URL')]).toBe(`http://stand-in-${upstream}:${STAND_INS[upstream].port}`);
+    expect(hostPort(service)).toEqual([`${port}:${port}`]);
+    expect(service.healthcheck?.test.join(' ')).toContain(`:${port}/healthz`);
+    expect(service.depends_on).toEqual({ [`stand-in-${upstream}`]: { condition: 'service_healthy' } });
+  });
+
+  it('gateway: port, every subgraph URL, readiness healthcheck, waits for all subgraphs', () => {
+    const gateway = services.gateway!;
+    expect(gateway.command).toEqual(['npx', 'tsx', 'gateway/src/index.ts']);
+    expect(gateway.environment?.GATEWAY_PORT).toBe(String(GATEWAY_PORT));
+    for (const name of SUBGRAPH_NAMES) {
+      expect(gateway.environment?.[envName(`${name}_subgraph`, 'URL')]).toBe(
+        `http://subgraph-${name}:${SUBGRAPHS[name].port}/graphql`,
+      );
+      expect(gateway.depends_on?.[`subgraph-${name}`]).toEqual({ condition: 'service_healthy' });
+    }
+    expect(gateway.healthcheck?.test.join(' ')).toContain(`:${GATEWAY_PORT}/readyz`);
+  });
+
+  it('uses healthchecks, never sleeps, and binds published ports to loopback', () => {
+    const text = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/\bsleep\b/);
+    for (const [name, service] of Object.entries(services)) {
+      expect([name, Boolean(service.healthcheck)]).toEqual([name, true]);
+      for (const port of service.ports ?? []) expect(port.startsWith('127.0.0.1:')).toBe(true);
+    }
+  });
+});
