@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createLogger, type Logger } from '../../common/logger';
 import { resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config';
@@ -37,6 +38,8 @@ export async function createGateway(input: GatewayConfigInput = {}, deps: { logg
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: development ? { title: 'Amtsgraph', defaultQuery: EXAMPLE_QUERY } : false,
+    // Self-contained GraphiQL (no CDN): works on machines without internet access.
+    renderGraphiQL,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
