@@ -50,3 +50,16 @@ export function subgraphUrl(name: SubgraphName, env: NodeJS.ProcessEnv = process
   const host = readHost(env);
   return readUrl(envName(`${name}_subgraph`, 'URL'), `http://${host}:${subgraphPort(name, env)}/graphql`, env);
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** LOG_LEVEL, one of fatal|error|warn|info|debug|trace|silent. */
+export function readLogLevel(fallback: LogLevel, env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === '') return fallback;
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, received "${raw}"`);
+  }
+  return raw as LogLevel;
+}

@@ -6,10 +6,16 @@ import { GraphQLError } from 'graphql';
  * both in step. Codes are stable: add new ones, never rename.
  */
 export const ERROR_CODES = {
-  BAD_USER_INPUT: 'An argument has the wrong format or value (e.g. an AGS that is not 8 digits).',
+  BAD_USER_INPUT: 'An argument or variable has the wrong format or value (e.g. an AGS that is not 8 digits).',
   GRAPHQL_PARSE_FAILED: 'The query is not valid GraphQL syntax.',
-  GRAPHQL_VALIDATION_FAILED: 'The query does not match the schema (unknown field, wrong argument type, invalid variables).',
-  BAD_REQUEST: 'The HTTP request itself is malformed (invalid JSON body, missing query).',
+  GRAPHQL_VALIDATION_FAILED: 'The query does not match the schema (unknown field, wrong argument type, an operation type the graph does not offer).',
+  BAD_REQUEST: 'The HTTP request itself is malformed (invalid JSON body, missing query, unknown operation name).',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the configured limit (HTTP 413).',
+  MAX_TOKENS_EXCEEDED: 'The query has more tokens than the configured limit.',
+  MAX_DEPTH_EXCEEDED: 'The query nests deeper than the configured limit.',
+  MAX_ALIASES_EXCEEDED: 'The query uses more aliases than the configured limit.',
+  MAX_DIRECTIVES_EXCEEDED: 'The query uses more directives than the configured limit.',
+  COST_LIMIT_EXCEEDED: 'The estimated cost of the query is above the configured limit.',
   UNAUTHENTICATED: 'No valid identity where one is required.',
   UNAUTHORIZED_FIELD_OR_TYPE: 'The caller may not read this field; it was removed from the operation.',
   DOWNSTREAM_SERVICE_ERROR: 'A subgraph or the REST service behind it failed; other parts of the response are still served.',

@@ -54,7 +54,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         progress(`upstream ${name}: using ${external}`);
         continue;
       }
-      const standIn = STAND_IN_FACTORIES[name]({ logger: logger.child({ service: `stand-in-${name}` }) });
+      const standIn = STAND_IN_FACTORIES[name]({ logger: logger.child({ component: `stand-in-${name}` }) });
       const running = await standIn.listen(options.standInPorts?.[name] ?? 0, host);
       standIns[name] = { standIn, url: running.url, close: running.close };
       upstreamUrls[name] = running.url;
@@ -66,7 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const server = SUBGRAPH_FACTORIES[name]({
         upstreams: upstreamUrls,
         timeoutMs: options.subgraphTimeoutMs,
-        logger: logger.child({ service: `subgraph-${name}` }),
+        logger: logger.child({ component: `subgraph-${name}` }),
       });
       const listening = await listen(server, options.subgraphPorts?.[name] ?? 0, host, '/graphql');
       subgraphs[name] = { server, url: listening.url, listening };
@@ -78,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
-    const gateway = await createGateway({ ...options.gateway, subgraphUrls }, { logger: logger.child({ service: 'gateway' }) });
+    const gateway = await createGateway({ ...options.gateway, subgraphUrls }, { logger: logger.child({ component: 'gateway' }) });
     const gatewayListening = await listen(gateway.yoga, options.gatewayPort ?? 0, host, '/graphql');
     closers.push(async () => {
       await gatewayListening.close();

@@ -1,6 +1,7 @@
-import { ConfigError, readHost, readPort, standInPort, subgraphPort } from '../common/env';
+import { ConfigError, readHost, readLogLevel, standInPort, subgraphPort } from '../common/env';
 import { createLogger } from '../common/logger';
-import { envName, GATEWAY_PORT, STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
+import { envName, STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
+import { configFromEnv } from '../gateway/src/config';
 import { EXAMPLE_QUERY } from '../gateway/src/server';
 import { startStack } from './stack';
 
@@ -13,7 +14,11 @@ import { startStack } from './stack';
 async function main() {
   const started = Date.now();
   const host = readHost();
-  const logger = createLogger({ name: 'amtsgraph', level: process.env.LOG_LEVEL ?? 'warn' });
+  const level = readLogLevel('warn');
+  // The gateway reads the same variables as when it runs alone (gateway/src/index.ts); the
+  // subgraph URLs are those of the subgraphs started here.
+  const gatewayConfig = configFromEnv({ ...process.env, LOG_LEVEL: level });
+  const logger = createLogger({ name: 'amtsgraph', level });
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const upstreamUrls: Partial<Record<StandInName, string>> = {};
   for (const name of STAND_IN_NAMES) {
@@ -25,7 +30,14 @@ async function main() {
     host,
     standInPorts: Object.fromEntries(STAND_IN_NAMES.map((n) => [n, standInPort(n)])) as Record<StandInName, number>,
     subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphPort(n)])) as Record<SubgraphName, number>,
-    gatewayPort: readPort('GATEWAY_PORT', GATEWAY_PORT),
+    gatewayPort: gatewayConfig.port,
+    gateway: {
+      supergraphPath: gatewayConfig.supergraphPath,
+      watchSupergraph: gatewayConfig.watchSupergraph,
+      subgraphTimeoutMs: gatewayConfig.subgraphTimeoutMs,
+      mode: gatewayConfig.mode,
+      logLevel: gatewayConfig.logLevel,
+    },
     upstreamUrls,
     logger,
     onProgress: (message) => out(`  ✓ ${message}`),
@@ -40,7 +52,11 @@ async function main() {
   }
   const base = stack.gatewayUrl.replace(/\/graphql$/, '');
   out(`\nAmtsgraph is ready after ${Date.now() - started} ms.\n`);
-  out(`  GraphQL + GraphiQL   ${stack.gatewayUrl}   (open it in a browser)`);
+  out(
+    gatewayConfig.mode === 'development'
+      ? `  GraphQL + GraphiQL   ${stack.gatewayUrl}   (open it in a browser)`
+      : `  GraphQL              ${stack.gatewayUrl}   (production mode: no GraphiQL)`,
+  );
   out(`  Health / readiness   ${base}/healthz   ${base}/readyz`);
   out('\nTry it:');
   out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);

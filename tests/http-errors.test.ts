@@ -60,12 +60,65 @@ describe('GraphQL-over-HTTP errors', () => {
     expect(notObject.json.errors![0]!.extensions!.code).toBe('BAD_REQUEST');
   });
 
-  it('wrong method and wrong content type are 4xx, not 500', async () => {
-    const put = await fetch(stack.gatewayUrl, { method: 'PUT', body: '{}' });
+  it('wrong method: 405; non-preflighted browser requests (form posts, GET without header): 403 (CSRF prevention)', async () => {
+    const put = await fetch(stack.gatewayUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(put.status).toBe(405);
-    const text = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
-    expect(text.status).toBeGreaterThanOrEqual(400);
-    expect(text.status).toBeLessThan(500);
+    const form = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7Bstates%7Bcode%7D%7D',
+    });
+    expect(form.status).toBe(403);
+    const text = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ states { code } }"}' });
+    expect(text.status).toBe(403);
+    const get = await fetch(`${stack.gatewayUrl}?query=%7Bstate(code%3A%2204%22)%7Bname%7D%7D`);
+    expect(get.status).toBe(403);
+    const preflighted = await fetch(`${stack.gatewayUrl}?query=%7Bstate(code%3A%2204%22)%7Bname%7D%7D`, { headers: { 'x-amtsgraph-csrf': '1' } });
+    expect(await preflighted.json()).toEqual({ data: { state: { name: 'Bremen' } } });
+    const badVariables = await fetch(`${stack.gatewayUrl}?query=%7Bstates%7Bcode%7D%7D&variables=%7Bbad`, { headers: { 'x-amtsgraph-csrf': '1' } });
+    expect(badVariables.status).toBe(400);
+    expect(await badVariables.json()).toEqual({ errors: [{ message: 'The variables parameter is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  it('operations the graph does not offer, unknown operation names and missing queries are request errors', async () => {
+    const mutation = await post(JSON.stringify({ query: 'mutation { x }' }));
+    expect([mutation.status, mutation.json.errors![0]!.extensions!.code]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+    const subscription = await post(JSON.stringify({ query: 'subscription { x }' }));
+    expect([subscription.status, subscription.json.errors![0]!.extensions!.code]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+    const unknownName = await post(JSON.stringify({ query: 'query A { states { code } } query B { states { name } }', operationName: 'C' }), 'application/json');
+    expect([unknownName.status, unknownName.json.errors![0]!.extensions!.code]).toEqual([400, 'BAD_REQUEST']);
+    const missing = await post('{"query": null}', 'application/json');
+    expect([missing.status, missing.json.errors![0]!.extensions!.code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('limits: body size 413, tokens, depth and aliases each with its own code; the gateway keeps serving', async () => {
+    const big = await post(JSON.stringify({ query: `{ states { code } } #${' '.repeat(200_000)}` }));
+    expect([big.status, big.json.errors![0]!.extensions!.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const chain = Array.from({ length: 2000 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ');
+    const tokens = await post(JSON.stringify({ query: `{ ...F0 } ${chain} fragment F2000 on Query { states { code } }` }));
+    expect([tokens.status, tokens.json.errors![0]!.extensions!.code]).toEqual([400, 'MAX_TOKENS_EXCEEDED']);
+    const aliases = await post(JSON.stringify({ query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: states { code }`).join(' ')} }` }));
+    expect(aliases.json.errors).toEqual([
+      { message: 'Syntax Error: Aliases limit of 30 exceeded, found 31.', extensions: { code: 'MAX_ALIASES_EXCEEDED' } },
+    ]);
+    const deep = `{ ${Array.from({ length: 14 }, (_, i) => `f${i} {`).join(' ')} leaf ${' }'.repeat(14)} }`;
+    const nested = await post(JSON.stringify({ query: deep }));
+    expect(nested.json.data).toBeUndefined();
+    expect(nested.status).toBe(400);
+    expect(nested.json.errors!.map((e) => e.extensions!.code)).toContain('MAX_DEPTH_EXCEEDED');
+    expect(nested.json.errors!.find((e) => e.extensions!.code === 'MAX_DEPTH_EXCEEDED')!.message).toBe(
+      'Syntax Error: Query depth limit of 12 exceeded, found 15.',
+    );
+    const ok = await post(JSON.stringify({ query: '{ municipality(ags: "05122000") { district { state { name } } } }' }));
+    expect(ok.json).toEqual({ data: { municipality: { district: { state: { name: 'Nordrhein-Westfalen' } } } } });
+  });
+
+  it('CORS is off unless origins are configured: a foreign origin gets no allow-origin header', async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('keeps serving after all of that, and echoes a correlation id', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, readHost, readPort, readUrl, subgraphUrl } from '../../common/env';
+import { ConfigError, readHost, readLogLevel, readPort, readUrl, subgraphUrl } from '../../common/env';
 import { GATEWAY_PORT, SUBGRAPH_NAMES } from '../../common/services';
 
 /**
@@ -24,6 +24,20 @@ const configSchema = z
     /** `development` shows GraphiQL and error details; `production` hides both. */
     mode: z.enum(['development', 'production']).default('development'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Limits on one request (plugins/use-limits.ts). */
+    limits: z
+      .object({
+        maxBodyBytes: z.number().int().min(1024).default(100_000),
+        maxTokens: z.number().int().min(10).default(5_000),
+        maxDepth: z.number().int().min(2).default(12),
+        maxAliases: z.number().int().min(0).default(30),
+        maxDirectives: z.number().int().min(0).default(50),
+        maxCost: z.number().int().min(10).default(5_000),
+      })
+      .strict()
+      .default({}),
+    /** Browser origins allowed to call the gateway (CORS); none by default (same origin only). */
+    corsOrigins: z.array(z.string().url()).default([]),
   })
   .strict();
 
@@ -39,13 +53,22 @@ export function resolveConfig(input: GatewayConfigInput = {}): GatewayConfig {
     });
     throw new ConfigError(`Invalid gateway configuration:\n- ${problems.join('\n- ')}`);
   }
-  return Object.freeze({ ...parsed.data, subgraphUrls: Object.freeze({ ...parsed.data.subgraphUrls }) });
+  return Object.freeze({
+    ...parsed.data,
+    subgraphUrls: Object.freeze({ ...parsed.data.subgraphUrls }),
+    limits: Object.freeze({ ...parsed.data.limits }),
+    corsOrigins: Object.freeze([...parsed.data.corsOrigins]) as string[],
+  });
 }
 
 /** Reads GATEWAY_PORT, AMTSGRAPH_HOST, SUPERGRAPH_PATH, `<NAME>_SUBGRAPH_URL`, NODE_ENV, LOG_LEVEL. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const subgraphUrls: Record<string, string> = {};
   for (const name of SUBGRAPH_NAMES) subgraphUrls[name] = subgraphUrl(name, env);
+  const watch = env.SUPERGRAPH_WATCH;
+  if (watch !== undefined && watch !== '' && watch !== 'true' && watch !== 'false') {
+    throw new ConfigError(`SUPERGRAPH_WATCH must be "true" or "false", received "${watch}"`);
+  }
   const timeout = env.SUBGRAPH_TIMEOUT_MS;
   if (timeout !== undefined && !/^\d+$/.test(timeout)) {
     throw new ConfigError(`SUBGRAPH_TIMEOUT_MS must be a whole number of milliseconds, received "${timeout}"`);
@@ -58,7 +81,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     subgraphUrls,
     subgraphTimeoutMs: timeout ? Number(timeout) : undefined,
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
-    logLevel: (env.LOG_LEVEL as GatewayConfigInput['logLevel']) || undefined,
+    logLevel: readLogLevel('info', env),
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
   });
 }
 

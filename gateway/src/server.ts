@@ -37,6 +37,9 @@ export async function createGateway(input: GatewayConfigInput = {}, deps: { logg
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    cors: config.corsOrigins.length ? { origin: [...config.corsOrigins], credentials: true, maxAge: 600 } : false,
+    // Parsed documents are cached by query text: keep that cache bounded (body limit × entries).
+    parserAndValidationCache: true,
     graphiql: development ? { title: 'Amtsgraph', defaultQuery: EXAMPLE_QUERY } : false,
     // Self-contained GraphiQL (no CDN): works on machines without internet access.
     renderGraphiQL,

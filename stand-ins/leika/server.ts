@@ -74,7 +74,7 @@ export function createLeikaStandIn(options: { logger?: Logger } = {}): StandIn {
             const items = list.map((k) => data.leistungByKey.get(k)).filter((l) => l !== undefined);
             return { body: { total: items.length, offset: 0, limit: list.length, items }, maxAge: CATALOGUE_MAX_AGE };
           }
-          const suche = query.get('suche')?.trim().toLocaleLowerCase('de');
+          const suche = query.get('suche')?.normalize('NFC').trim().toLocaleLowerCase('de');
           const offset = intParam(query.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
           const limit = intParam(query.get('limit'), 50, 1, 500);
           const matches = suche

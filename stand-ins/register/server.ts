@@ -40,7 +40,7 @@ export function createRegisterStandIn(options: { logger?: Logger } = {}): StandI
           }
           const land = query.get('land');
           const kreis = query.get('kreis');
-          const name = query.get('name')?.toLocaleLowerCase('de');
+          const name = query.get('name')?.normalize('NFC').toLocaleLowerCase('de');
           const offset = intParam(query.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
           const limit = intParam(query.get('limit'), 50, 1, 500);
           const matches = data.gemeinden.filter(

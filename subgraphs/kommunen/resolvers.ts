@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { amtsError } from '../../common/errors';
 import { offsetCursor, offsetFromCursor } from '../lib/paging';
-import { assertAgs, assertFirst } from '../lib/validate';
+import { assertAgs, assertFirst, searchTerm } from '../lib/validate';
 import type { KommunenLoaders } from './loaders';
 import type { Gemeinde, Kreis, Land } from './rest-client';
 import type { RegisterClient } from './rest-client';
@@ -99,7 +99,7 @@ export const resolvers: GraphQLResolverMap<KommunenContext> = {
       const first = assertFirst(args.first, MAX_PAGE);
       const offset = offsetFromCursor(args.after);
       const page = await ctx.client.searchGemeinden(
-        { land: state, kreis: district, name: args.nameContains ?? null, offset, limit: Math.max(first, 1) },
+        { land: state, kreis: district, name: searchTerm(args.nameContains, 'nameContains'), offset, limit: Math.max(first, 1) },
         ctx.upstreamRequest,
       );
       const items = page.items.slice(0, first);
@@ -109,7 +109,8 @@ export const resolvers: GraphQLResolverMap<KommunenContext> = {
       return {
         nodes: items.map(toMunicipality),
         totalCount: page.total,
-        pageInfo: { hasNextPage: end < page.total, endCursor: items.length ? offsetCursor(end) : null },
+        // With first: 0 the cursor still points where the next page starts, so a client can go on.
+        pageInfo: { hasNextPage: end < page.total, endCursor: offsetCursor(end) },
       };
     },
     state: async (_: unknown, args: { code: string }, ctx: KommunenContext) => {

@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { offsetCursor, offsetFromCursor } from '../lib/paging';
 import type { RequestOptions } from '../lib/rest';
-import { assertFirst, assertLeikaKey } from '../lib/validate';
+import { assertFirst, assertLeikaKey, searchTerm } from '../lib/validate';
 import type { LeistungenLoaders } from './loaders';
 import type { Finanzamt, LeikaClient, Leistung } from './rest-client';
 
@@ -57,7 +57,7 @@ export const resolvers: GraphQLResolverMap<LeistungenContext> = {
       const first = assertFirst(args.first, MAX_PAGE);
       const offset = offsetFromCursor(args.after);
       const page = await ctx.client.searchLeistungen(
-        { suche: args.nameContains?.trim() || null, offset, limit: Math.max(first, 1) },
+        { suche: searchTerm(args.nameContains, 'nameContains'), offset, limit: Math.max(first, 1) },
         ctx.upstreamRequest,
       );
       const items = page.items.slice(0, first);
@@ -67,7 +67,7 @@ export const resolvers: GraphQLResolverMap<LeistungenContext> = {
       return {
         nodes: items.map(toService),
         totalCount: page.total,
-        pageInfo: { hasNextPage: end < page.total, endCursor: items.length ? offsetCursor(end) : null },
+        pageInfo: { hasNextPage: end < page.total, endCursor: offsetCursor(end) },
       };
     },
   },

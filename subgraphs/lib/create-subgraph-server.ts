@@ -5,6 +5,9 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../../common/logger';
 import { silentLogger } from '../../common/logger';
 
+/** W3C traceparent; anything else is not forwarded to the upstream. */
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 export interface SubgraphRequestContext {
   /** W3C trace context of the incoming request, forwarded to REST calls. */
   traceHeaders: Record<string, string>;
@@ -64,9 +67,11 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     context: ({ request }) => {
       const traceHeaders: Record<string, string> = {};
       const traceparent = request.headers.get('traceparent');
-      if (traceparent) traceHeaders.traceparent = traceparent;
-      const tracestate = request.headers.get('tracestate');
-      if (tracestate) traceHeaders.tracestate = tracestate;
+      if (traceparent && TRACEPARENT.test(traceparent)) {
+        traceHeaders.traceparent = traceparent;
+        const tracestate = request.headers.get('tracestate');
+        if (tracestate && tracestate.length <= 512) traceHeaders.tracestate = tracestate;
+      }
       return options.createContext({ traceHeaders, logger }) as Record<string, unknown>;
     },
   }) as unknown as SubgraphServer;

@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { z } from 'zod';
 import { amtsError } from '../../common/errors';
 import type { RequestOptions } from '../lib/rest';
-import { assertFirst } from '../lib/validate';
+import { assertFirst, isCalendarDate } from '../lib/validate';
 import { MAX_PAGES_PER_LIST, type RatsinfoLoaders } from './loaders';
 import {
   OPARL_MAX_LIMIT,
@@ -202,7 +202,6 @@ async function readList<S extends z.ZodTypeAny>(
   };
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Today's date in Europe/Berlin (where the councils meet), YYYY-MM-DD. */
@@ -213,10 +212,10 @@ function todayInBerlin(): string {
 /** A predicate for "starts on or after `from`"; a date compares with the meeting's local date. */
 export function startsFrom(from: string | null | undefined): (m: OparlMeeting) => boolean {
   const value = from ?? todayInBerlin();
-  if (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) {
+  if (isCalendarDate(value)) {
     return (m) => typeof m.start === 'string' && m.start.slice(0, 10) >= value;
   }
-  if (ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value))) {
+  if (ISO_DATE_TIME.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value))) {
     const instant = Date.parse(value);
     return (m) => typeof m.start === 'string' && Date.parse(m.start) >= instant;
   }

@@ -7,6 +7,8 @@ import { useCorrelationId } from './use-correlation-id';
 import { useErrorCodes } from './use-error-codes';
 import { useExecutionEngine } from './use-execution-engine';
 import { useHealth } from './use-health';
+import { useLimits } from './use-limits';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 
 export interface PluginDeps {
   config: GatewayConfig;
@@ -21,10 +23,15 @@ export interface PluginDeps {
  * audit → plan monitor → metrics, as features arrive).
  */
 export function gatewayPlugins(deps: PluginDeps): Plugin[] {
+  const { config } = deps;
   return [
     useHealth({ engine: deps.engine }),
     useCorrelationId() as Plugin,
     useErrorCodes(),
+    // Browsers may only send preflighted requests (JSON POST, or GET with this header).
+    useCSRFPrevention({ requestHeaders: ['x-amtsgraph-csrf', 'apollo-require-preflight'] }),
+    ...useLimits({ ...config.limits, blockFieldSuggestions: config.mode === 'production' }),
+    // authentication → authorization → cache → audit → plan monitor / metrics (as they arrive)
     useExecutionEngine(deps.engine, deps.schema) as Plugin,
   ];
 }

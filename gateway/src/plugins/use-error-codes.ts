@@ -1,41 +1,81 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../../../common/errors';
 
 /**
- * Gives every error a catalogued `extensions.code` (common/errors.ts): syntax errors become
- * GRAPHQL_PARSE_FAILED, schema validation errors GRAPHQL_VALIDATION_FAILED, and Yoga's
- * HTTP-level request errors (invalid JSON body, missing query, invalid variables) BAD_REQUEST.
- * Codes that are already set (by a subgraph or another plugin) are kept.
+ * Gives every error a catalogued `extensions.code` (common/errors.ts):
+ * - syntax errors → GRAPHQL_PARSE_FAILED, schema validation errors → GRAPHQL_VALIDATION_FAILED;
+ * - Yoga's HTTP-level request errors (invalid JSON body, missing query, unknown operation
+ *   name, variables that are not an object) → BAD_REQUEST, always with HTTP 400;
+ * - codes from outside the catalogue are mapped into it, keeping the HTTP status.
+ * Codes already in the catalogue (from subgraphs or other plugins) are kept.
  */
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  const hasCode = typeof error.extensions?.code === 'string';
-  if (hasCode && !('originalError' in (error.extensions ?? {}))) return error;
-  // Yoga puts the parser's own message under extensions.originalError: never show it.
-  const { originalError: _hidden, ...extensions } = error.extensions ?? {};
-  // A body that is not a well-formed GraphQL-over-HTTP request is a 400 whatever the
-  // Accept header (Yoga marks it `spec`, which would turn it into 200 for application/json).
+const CATALOGUE = new Set(Object.keys(ERROR_CODES));
+
+function withCode(error: GraphQLError, fallback: string): GraphQLError {
+  const { originalError: _hidden, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+  const current = typeof extensions.code === 'string' ? extensions.code : undefined;
   const http = extensions.http as { status?: number; spec?: boolean } | undefined;
-  if (http?.spec && (code === 'BAD_REQUEST' || extensions.code === 'BAD_REQUEST')) {
-    extensions.http = { ...http, spec: false };
+  let code = current && CATALOGUE.has(current) ? current : fallback;
+  if (current === 'INVALID_GRAPHQL') code = 'GRAPHQL_VALIDATION_FAILED';
+  if (code === current && !('originalError' in (error.extensions ?? {})) && !(code === 'BAD_REQUEST' && http?.spec)) {
+    return error;
   }
+  // A body that is not a well-formed GraphQL-over-HTTP request is a 400 whatever the Accept
+  // header (Yoga marks it `spec`, which would turn it into 200 for application/json).
+  if (code === 'BAD_REQUEST') extensions.http = { ...http, status: http?.status ?? 400, spec: false };
+  // Yoga puts the parser's own message under extensions.originalError: never show it.
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     originalError: error.originalError,
-    extensions: { ...extensions, code: hasCode ? extensions.code : code },
+    extensions: { ...extensions, code },
   });
 }
 
+/** graphql-js 16 lacks this rule: an operation type the schema does not define is invalid. */
+const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    const schema = context.getSchema();
+    const supported =
+      node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    if (!supported) {
+      context.reportError(new GraphQLError(`This graph does not offer ${node.operation} operations.`, { nodes: [node] }));
+    }
+  },
+});
+
+const badRequest = (fetchAPI: { Response: typeof Response }, message: string) =>
+  new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), {
+    status: 400,
+    headers: { 'content-type': 'application/json' },
+  });
+
 export function useErrorCodes(): Plugin {
   return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      // Yoga would fail on these as an unexpected error; they are the client's mistake.
+      if (request.method !== 'GET') return;
+      for (const param of ['variables', 'extensions']) {
+        const value = url.searchParams.get(param);
+        if (!value) continue;
+        try {
+          JSON.parse(value);
+        } catch {
+          endResponse(badRequest(fetchAPI as unknown as { Response: typeof Response }, `The ${param} parameter is not valid JSON.`) as never);
+          return;
+        }
+      }
+    },
     onParse() {
       return ({ result, replaceParseResult }) => {
         if (result instanceof GraphQLError) replaceParseResult(withCode(result, 'GRAPHQL_PARSE_FAILED'));
       };
     },
-    onValidate() {
+    onValidate({ addValidationRule }) {
+      addValidationRule(knownOperationTypes);
       return ({ result, setResult }) => {
         if (result.length) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
       };
@@ -46,6 +86,8 @@ export function useErrorCodes(): Plugin {
         const error = e instanceof GraphQLError ? e : new GraphQLError((e as Error).message);
         const status = (error.extensions?.http as { status?: number } | undefined)?.status;
         if (status && status >= 400 && status < 500) return withCode(error, 'BAD_REQUEST');
+        const code = error.extensions?.code;
+        if (typeof code === 'string' && !CATALOGUE.has(code)) return withCode(error, 'INTERNAL_SERVER_ERROR');
         return error;
       });
       setResult({ ...result, errors });
