@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   COST_LIMIT_EXCEEDED: 'The estimated cost of the query is above the configured limit.',
   UNAUTHENTICATED: 'No valid identity where one is required.',
   UNAUTHORIZED_FIELD_OR_TYPE: 'The caller may not read this field; it was removed from the operation.',
+  FORBIDDEN: "The caller's organisation may not see this record (row-level rule in the subgraph).",
   DOWNSTREAM_SERVICE_ERROR: 'A subgraph or the REST service behind it failed; other parts of the response are still served.',
   UPSTREAM_TIMEOUT: 'The REST service behind a subgraph did not answer in time.',
   INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the correlation id.',

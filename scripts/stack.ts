@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { identitySecret } from '../common/identity';
 import { listen, type Listening } from '../common/listen';
 import { silentLogger, type Logger } from '../common/logger';
 import { STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
@@ -20,7 +22,9 @@ export interface StackOptions {
   /** Use these upstream base URLs instead of starting stand-ins for them (real systems). */
   upstreamUrls?: Partial<Record<StandInName, string>>;
   subgraphTimeoutMs?: number;
-  gateway?: Omit<GatewayConfigInput, 'subgraphUrls' | 'host' | 'port'>;
+  /** Secret of the gateway-signed identity header; a fresh random one when absent. */
+  identitySecret?: string;
+  gateway?: Omit<GatewayConfigInput, 'subgraphUrls' | 'host' | 'port' | 'identitySecret'>;
   logger?: Logger;
   /** Called as each part comes up (progress for the start script). */
   onProgress?: (message: string) => void;
@@ -45,6 +49,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const standIns: Stack['standIns'] = {};
   const upstreamUrls = {} as Record<StandInName, string>;
   const closers: (() => Promise<void>)[] = [];
+  const secretValue = options.identitySecret ?? randomBytes(32).toString('base64url');
+  const secret = identitySecret(secretValue);
 
   try {
     for (const name of STAND_IN_NAMES) {
@@ -67,6 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         upstreams: upstreamUrls,
         timeoutMs: options.subgraphTimeoutMs,
         logger: logger.child({ component: `subgraph-${name}` }),
+        identitySecret: secret,
       });
       const listening = await listen(server, options.subgraphPorts?.[name] ?? 0, host, '/graphql');
       subgraphs[name] = { server, url: listening.url, listening };
@@ -78,7 +85,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
-    const gateway = await createGateway({ ...options.gateway, subgraphUrls }, { logger: logger.child({ component: 'gateway' }) });
+    const gateway = await createGateway(
+      { ...options.gateway, subgraphUrls, identitySecret: secretValue },
+      { logger: logger.child({ component: 'gateway' }) },
+    );
     const gatewayListening = await listen(gateway.yoga, options.gatewayPort ?? 0, host, '/graphql');
     closers.push(async () => {
       await gatewayListening.close();

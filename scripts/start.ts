@@ -31,6 +31,7 @@ async function main() {
     standInPorts: Object.fromEntries(STAND_IN_NAMES.map((n) => [n, standInPort(n)])) as Record<StandInName, number>,
     subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphPort(n)])) as Record<SubgraphName, number>,
     gatewayPort: gatewayConfig.port,
+    identitySecret: gatewayConfig.identitySecret,
     gateway: {
       supergraphPath: gatewayConfig.supergraphPath,
       watchSupergraph: gatewayConfig.watchSupergraph,

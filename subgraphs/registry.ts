@@ -14,13 +14,20 @@ export interface SubgraphBuildOptions {
   upstreams: Record<StandInName, string>;
   timeoutMs?: number;
   logger?: Logger;
+  /** Secret of the gateway-signed identity header; every subgraph refuses requests without it. */
+  identitySecret?: Uint8Array;
 }
 
 /** Every subgraph by name, built against the given upstream URLs. */
 export const SUBGRAPH_FACTORIES: Record<SubgraphName, (options: SubgraphBuildOptions) => ClosableSubgraph> = {
-  kommunen: ({ upstreams, timeoutMs, logger }) => createKommunenSubgraph({ registerUrl: upstreams.register, timeoutMs, logger }),
-  leistungen: ({ upstreams, timeoutMs, logger }) => createLeistungenSubgraph({ leikaUrl: upstreams.leika, timeoutMs, logger }),
-  abfall: ({ upstreams, timeoutMs, logger }) => createAbfallSubgraph({ abfallnaviUrl: upstreams.abfallnavi, timeoutMs, logger }),
-  ratsinfo: ({ upstreams, timeoutMs, logger }) => createRatsinfoSubgraph({ oparlUrl: upstreams.oparl, timeoutMs, logger }),
-  warnungen: ({ upstreams, timeoutMs, logger }) => createWarnungenSubgraph({ ninaUrl: upstreams.nina, timeoutMs, logger }),
+  kommunen: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+    createKommunenSubgraph({ registerUrl: upstreams.register, timeoutMs, logger, identitySecret }),
+  leistungen: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+    createLeistungenSubgraph({ leikaUrl: upstreams.leika, timeoutMs, logger, identitySecret }),
+  abfall: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+    createAbfallSubgraph({ abfallnaviUrl: upstreams.abfallnavi, timeoutMs, logger, identitySecret }),
+  ratsinfo: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+    createRatsinfoSubgraph({ oparlUrl: upstreams.oparl, timeoutMs, logger, identitySecret }),
+  warnungen: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+    createWarnungenSubgraph({ ninaUrl: upstreams.nina, timeoutMs, logger, identitySecret }),
 };

@@ -70,6 +70,12 @@ describe('docker-compose.yml matches the services the code starts', () => {
     expect(gateway.healthcheck?.test.join(' ')).toContain(`:${GATEWAY_PORT}/readyz`);
   });
 
+  it('every Node service gets the identity secret, and compose refuses to start without one', () => {
+    for (const name of [...STAND_IN_NAMES.map((n) => `stand-in-${n}`), ...SUBGRAPH_NAMES.map((n) => `subgraph-${n}`), 'gateway']) {
+      expect([name, services[name]!.environment?.AMTSGRAPH_IDENTITY_SECRET]).toEqual([name, expect.stringMatching(/^\$\{AMTSGRAPH_IDENTITY_SECRET:\?/)]);
+    }
+  });
+
   it('uses healthchecks, never sleeps, and binds published ports to loopback', () => {
     const text = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
     expect(text).not.toMatch(/\bsleep\b/);

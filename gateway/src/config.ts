@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, readHost, readLogLevel, readPort, readUrl, subgraphUrl } from '../../common/env';
+import { identitySecretValue } from '../../common/secrets';
 import { GATEWAY_PORT, SUBGRAPH_NAMES } from '../../common/services';
 
 /**
@@ -36,6 +37,11 @@ const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Secret (at least 32 bytes) that signs the caller's identity for the subgraphs
+     * (common/identity.ts); subgraphs hold the same secret.
+     */
+    identitySecret: z.string().min(32, 'must be at least 32 characters'),
     /** Browser origins allowed to call the gateway (CORS); none by default (same origin only). */
     corsOrigins: z.array(z.string().url()).default([]),
   })
@@ -44,7 +50,7 @@ const configSchema = z
 export type GatewayConfigInput = z.input<typeof configSchema>;
 export type GatewayConfig = Readonly<z.output<typeof configSchema>>;
 
-export function resolveConfig(input: GatewayConfigInput = {}): GatewayConfig {
+export function resolveConfig(input: GatewayConfigInput): GatewayConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -82,6 +88,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     subgraphTimeoutMs: timeout ? Number(timeout) : undefined,
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
     logLevel: readLogLevel('info', env),
+    identitySecret: identitySecretValue(env),
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
   });
 }

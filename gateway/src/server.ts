@@ -21,7 +21,7 @@ export interface Gateway {
  * Assembles the gateway: validated config → execution engine (supergraph loaded) → Yoga
  * with the plugin list. Never listens (see index.ts).
  */
-export async function createGateway(input: GatewayConfigInput = {}, deps: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(input: GatewayConfigInput, deps: { logger?: Logger } = {}): Promise<Gateway> {
   const config = resolveConfig(input);
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
   const engine = createApolloEngine({

@@ -17,6 +17,8 @@ export interface AbfallConfig {
    */
   abfallnaviUrl: string;
   timeoutMs?: number;
+  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
+  identitySecret?: Uint8Array;
   logger?: Logger;
 }
 
@@ -28,6 +30,7 @@ export function createAbfallSubgraph(config: AbfallConfig): SubgraphServer & { c
     typeDefs,
     resolvers,
     logger: config.logger,
+    identitySecret: config.identitySecret,
     createContext: ({ traceHeaders }) => {
       const upstreamRequest = { headers: traceHeaders };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };

@@ -2,4 +2,4 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createKommunenSubgraph } from './server';
 
-runSubgraph('kommunen', (logger) => createKommunenSubgraph({ registerUrl: upstreamUrl('register'), logger }));
+runSubgraph('kommunen', (logger, identitySecret) => createKommunenSubgraph({ registerUrl: upstreamUrl('register'), logger, identitySecret }));

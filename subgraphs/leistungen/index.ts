@@ -2,4 +2,4 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createLeistungenSubgraph } from './server';
 
-runSubgraph('leistungen', (logger) => createLeistungenSubgraph({ leikaUrl: upstreamUrl('leika'), logger }));
+runSubgraph('leistungen', (logger, identitySecret) => createLeistungenSubgraph({ leikaUrl: upstreamUrl('leika'), logger, identitySecret }));

@@ -13,6 +13,8 @@ export interface LeistungenConfig {
   /** Base URL of the leika service (catalogue, routing, tax offices), e.g. http://127.0.0.1:4102 */
   leikaUrl: string;
   timeoutMs?: number;
+  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
+  identitySecret?: Uint8Array;
   logger?: Logger;
 }
 
@@ -24,6 +26,7 @@ export function createLeistungenSubgraph(config: LeistungenConfig): SubgraphServ
     typeDefs,
     resolvers,
     logger: config.logger,
+    identitySecret: config.identitySecret,
     createContext: ({ traceHeaders }) => {
       const upstreamRequest = { headers: traceHeaders };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };

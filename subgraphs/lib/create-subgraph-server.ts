@@ -1,7 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, type DocumentNode } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { ANONYMOUS, IDENTITY_HEADER, verifyIdentity, type Identity } from '../../common/identity';
 import type { Logger } from '../../common/logger';
 import { silentLogger } from '../../common/logger';
 
@@ -11,6 +12,8 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 export interface SubgraphRequestContext {
   /** W3C trace context of the incoming request, forwarded to REST calls. */
   traceHeaders: Record<string, string>;
+  /** The caller as the gateway verified and signed it (ANONYMOUS when no secret is configured). */
+  identity: Identity;
   logger: Logger;
 }
 
@@ -21,6 +24,11 @@ export interface SubgraphServerOptions<TContext> {
   /** Builds the per-request context, including fresh DataLoaders. */
   createContext: (base: SubgraphRequestContext) => TContext;
   logger?: Logger;
+  /**
+   * Secret of the gateway-signed identity header (common/identity.ts). When set, every
+   * GraphQL request without a valid header is refused with HTTP 401 UNAUTHENTICATED.
+   */
+  identitySecret?: Uint8Array;
 }
 
 export type SubgraphServer = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -33,6 +41,28 @@ export type SubgraphServer = YogaServerInstance<Record<string, unknown>, Record<
  */
 export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const logger = options.logger ?? silentLogger;
+  const identities = new WeakMap<Request, Identity>();
+  const secret = options.identitySecret;
+  const unauthenticated = (message: string) =>
+    new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }), {
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+    });
+  const verifyGatewayIdentity: Plugin = {
+    async onRequest({ request, url, endResponse }) {
+      if (!secret || url.pathname !== '/graphql') return;
+      const header = request.headers.get(IDENTITY_HEADER);
+      if (!header) {
+        endResponse(unauthenticated(`Subgraph ${options.name} only answers the Amtsgraph gateway (missing ${IDENTITY_HEADER}).`));
+        return;
+      }
+      try {
+        identities.set(request, await verifyIdentity(header, secret));
+      } catch {
+        endResponse(unauthenticated(`Subgraph ${options.name}: the ${IDENTITY_HEADER} header is not validly signed by the gateway.`));
+      }
+    },
+  };
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   return createYoga({
     schema,
@@ -41,6 +71,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     landingPage: false,
     logging: false,
     healthCheckEndpoint: '/healthz',
+    plugins: [verifyGatewayIdentity],
     maskedErrors: {
       maskError(error, message) {
         if (error instanceof GraphQLError) {
@@ -72,7 +103,8 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
         const tracestate = request.headers.get('tracestate');
         if (tracestate && tracestate.length <= 512) traceHeaders.tracestate = tracestate;
       }
-      return options.createContext({ traceHeaders, logger }) as Record<string, unknown>;
+      const identity = identities.get(request) ?? ANONYMOUS;
+      return options.createContext({ traceHeaders, identity, logger }) as Record<string, unknown>;
     },
   }) as unknown as SubgraphServer;
 }

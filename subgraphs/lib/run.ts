@@ -1,4 +1,6 @@
 import { readHost, subgraphPort } from '../../common/env';
+import { identitySecret } from '../../common/identity';
+import { identitySecretValue } from '../../common/secrets';
 import { listen } from '../../common/listen';
 import { createLogger, type Logger } from '../../common/logger';
 import type { SubgraphName } from '../../common/services';
@@ -10,10 +12,11 @@ import type { SubgraphServer } from './create-subgraph-server';
  */
 export function runSubgraph(
   name: SubgraphName,
-  build: (logger: Logger) => SubgraphServer & { close?: () => Promise<void> },
+  build: (logger: Logger, identitySecret: Uint8Array) => SubgraphServer & { close?: () => Promise<void> },
 ): void {
   const logger = createLogger({ name: `subgraph-${name}` });
-  const server = build(logger);
+  // The subgraph answers only requests the gateway signed (common/identity.ts).
+  const server = build(logger, identitySecret(identitySecretValue()));
   listen(server, subgraphPort(name), readHost())
     .then((listening) => {
       logger.info({ url: `${listening.url}/graphql` }, 'subgraph listening');

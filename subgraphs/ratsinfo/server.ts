@@ -15,6 +15,8 @@ export interface RatsinfoConfig {
   /** Path of the OParl System object below `oparlUrl`. Default `/oparl/v1.1/system` (the stand-in's). */
   systemPath?: string;
   timeoutMs?: number;
+  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
+  identitySecret?: Uint8Array;
   logger?: Logger;
 }
 
@@ -31,6 +33,7 @@ export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer &
     typeDefs,
     resolvers,
     logger: config.logger,
+    identitySecret: config.identitySecret,
     createContext: ({ traceHeaders }) => {
       const upstreamRequest = { headers: traceHeaders };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };

@@ -13,6 +13,8 @@ export interface WarnungenConfig {
   /** Base URL of the NINA API without `/api31`, e.g. http://127.0.0.1:4105 (real: https://warnung.bund.de). */
   ninaUrl: string;
   timeoutMs?: number;
+  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
+  identitySecret?: Uint8Array;
   logger?: Logger;
 }
 
@@ -24,6 +26,7 @@ export function createWarnungenSubgraph(config: WarnungenConfig): SubgraphServer
     typeDefs,
     resolvers,
     logger: config.logger,
+    identitySecret: config.identitySecret,
     createContext: ({ traceHeaders }) => {
       const upstreamRequest = { headers: traceHeaders };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };

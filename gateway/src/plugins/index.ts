@@ -8,6 +8,8 @@ import { useErrorCodes } from './use-error-codes';
 import { useExecutionEngine } from './use-execution-engine';
 import { useHealth } from './use-health';
 import { useLimits } from './use-limits';
+import { useIdentityForwarding } from './use-identity-forwarding';
+import { ANONYMOUS, IDENTITY_HEADER, identitySecret, signIdentity } from '../../../common/identity';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 
 export interface PluginDeps {
@@ -24,14 +26,17 @@ export interface PluginDeps {
  */
 export function gatewayPlugins(deps: PluginDeps): Plugin[] {
   const { config } = deps;
+  const secret = identitySecret(config.identitySecret);
   return [
-    useHealth({ engine: deps.engine }),
+    useHealth({ engine: deps.engine, probeHeaders: async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) }) }),
     useCorrelationId() as Plugin,
     useErrorCodes(),
     // Browsers may only send preflighted requests (JSON POST, or GET with this header).
     useCSRFPrevention({ requestHeaders: ['x-amtsgraph-csrf', 'apollo-require-preflight'] }),
     ...useLimits({ ...config.limits, blockFieldSuggestions: config.mode === 'production' }),
-    // authentication → authorization → cache → audit → plan monitor / metrics (as they arrive)
+    // authentication (sets context.identity) goes here
+    useIdentityForwarding({ secret }) as Plugin,
+    // authorization → cache → audit → plan monitor / metrics (as they arrive)
     useExecutionEngine(deps.engine, deps.schema) as Plugin,
   ];
 }

@@ -6,7 +6,13 @@ import type { ExecutionEngine } from '../engine/types';
  * subgraph answers `{ __typename }` within `timeoutMs`; 503 with the failing subgraphs
  * otherwise. The readiness result is reused for `cacheMs` so probes cannot amplify load.
  */
-export function useHealth(options: { engine: ExecutionEngine; timeoutMs?: number; cacheMs?: number }): Plugin {
+export function useHealth(options: {
+  engine: ExecutionEngine;
+  /** Headers for the probe request, e.g. the signed anonymous identity subgraphs require. */
+  probeHeaders?: () => Promise<Record<string, string>>;
+  timeoutMs?: number;
+  cacheMs?: number;
+}): Plugin {
   const timeoutMs = options.timeoutMs ?? 1_000;
   const cacheMs = options.cacheMs ?? 1_000;
   let cached: { at: number; status: number; body: unknown } | null = null;
@@ -15,7 +21,7 @@ export function useHealth(options: { engine: ExecutionEngine; timeoutMs?: number
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await options.probeHeaders?.()) },
         body: '{"query":"{ __typename }"}',
         signal: AbortSignal.timeout(timeoutMs),
       });
