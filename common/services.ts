@@ -16,18 +16,34 @@ export const STAND_INS = {
   abfallnavi: { port: 4103, title: 'abfallnavi-compatible waste calendar' },
   oparl: { port: 4104, title: 'OParl 1.1 council information system' },
   nina: { port: 4105, title: 'NINA-compatible warnings dashboard' },
+  'melderegister-hb': { port: 4106, title: 'Resident registry, vendor flavour HB (Bremen; synthetic residents)' },
+  'melderegister-nrw': { port: 4107, title: 'Resident registry, vendor flavour NRW (synthetic residents)' },
+  gewerbe: { port: 4108, title: 'Trade register after XGewerbeanzeige (synthetic businesses)' },
 } as const;
 export type StandInName = keyof typeof STAND_INS;
 
-/** Subgraphs (subgraphs/<name>/) and the stand-in each one wraps. */
+/** Subgraphs (subgraphs/<name>/) and the stand-ins (upstream REST systems) each one wraps. */
 export const SUBGRAPHS = {
-  kommunen: { port: 4001, upstream: 'register' },
-  leistungen: { port: 4002, upstream: 'leika' },
-  abfall: { port: 4003, upstream: 'abfallnavi' },
-  ratsinfo: { port: 4004, upstream: 'oparl' },
-  warnungen: { port: 4005, upstream: 'nina' },
-} as const satisfies Record<string, { port: number; upstream: StandInName }>;
+  kommunen: { port: 4001, upstreams: ['register'] },
+  leistungen: { port: 4002, upstreams: ['leika'] },
+  abfall: { port: 4003, upstreams: ['abfallnavi'] },
+  ratsinfo: { port: 4004, upstreams: ['oparl'] },
+  warnungen: { port: 4005, upstreams: ['nina'] },
+  // One subgraph over two resident-registry vendors: routes by AGS (04… HB, 05… NRW).
+  melderegister: { port: 4006, upstreams: ['melderegister-hb', 'melderegister-nrw'] },
+  gewerbe: { port: 4007, upstreams: ['gewerbe'] },
+} as const satisfies Record<string, { port: number; upstreams: readonly StandInName[] }>;
 export type SubgraphName = keyof typeof SUBGRAPHS;
+
+/**
+ * Observability services in docker-compose.yml, profile `observability` (ops/README.md):
+ * not started by `npm start`; Prometheus scrapes the gateway's /metrics.
+ */
+export const OBSERVABILITY = {
+  prometheus: { port: 9090, profile: 'observability' },
+  grafana: { port: 3000, profile: 'observability' },
+} as const;
+export type ObservabilityName = keyof typeof OBSERVABILITY;
 
 export const SUBGRAPH_NAMES = Object.keys(SUBGRAPHS) as SubgraphName[];
 export const STAND_IN_NAMES = Object.keys(STAND_INS) as StandInName[];

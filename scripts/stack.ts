@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createCacheStore, type CacheStore, type RedisStore, type RedisStoreOptions } from '../common/cache';
 import { identitySecret } from '../common/identity';
 import { listen, type Listening } from '../common/listen';
 import { silentLogger, type Logger } from '../common/logger';
@@ -7,6 +9,7 @@ import type { GatewayConfigInput } from '../gateway/src/config';
 import { createGateway, type Gateway } from '../gateway/src/server';
 import type { StandIn } from '../stand-ins/lib/stand-in';
 import { STAND_IN_FACTORIES } from '../stand-ins/registry';
+import { createHttpCache, type HttpCache, type UpstreamCachePolicy } from '../subgraphs/lib/http-cache';
 import { SUBGRAPH_FACTORIES, type ClosableSubgraph } from '../subgraphs/registry';
 
 /**
@@ -25,9 +28,31 @@ export interface StackOptions {
   /** Secret of the gateway-signed identity header; a fresh random one when absent. */
   identitySecret?: string;
   gateway?: Omit<GatewayConfigInput, 'subgraphUrls' | 'host' | 'port' | 'identitySecret'>;
+  /** Span processors for the gateway's tracer (tests: an in-memory exporter's). */
+  spanProcessors?: readonly SpanProcessor[];
   logger?: Logger;
   /** Called as each part comes up (progress for the start script). */
   onProgress?: (message: string) => void;
+  /**
+   * The subgraphs' upstream HTTP cache (subgraphs/lib/http-cache.ts). Absent or `false`: no
+   * cache, so the integration tests count exact upstream requests. Otherwise Redis when
+   * `redisUrl` is given, a caller's `store` when given (not closed by the stack), else the
+   * in-memory store.
+   */
+  upstreamCache?: false | UpstreamCacheSetup;
+}
+
+export interface UpstreamCacheSetup {
+  /** `REDIS_URL`: the shared store. */
+  redisUrl?: string;
+  /** Redis options: `keyPrefix` (default `amtsgraph:`), `commandTimeoutMs` (default 50), back-off … */
+  redis?: Omit<RedisStoreOptions, 'url' | 'logger'>;
+  /** Use this store (e.g. a test's); the stack does not close it. */
+  store?: CacheStore;
+  /** Replaces values of every upstream's cache policy (a global cap; short TTLs in tests). */
+  override?: UpstreamCachePolicy;
+  /** How long start waits for Redis before going on uncached. Default 1000 ms. */
+  redisConnectWaitMs?: number;
 }
 
 export interface Stack {
@@ -36,6 +61,8 @@ export interface Stack {
   standIns: Partial<Record<StandInName, { standIn: StandIn; url: string; close(): Promise<void> }>>;
   subgraphs: Record<SubgraphName, { server: ClosableSubgraph; url: string; listening: Listening }>;
   upstreamUrls: Record<StandInName, string>;
+  /** The subgraphs' upstream HTTP cache (`stats()`, `purge()`); null without one. */
+  upstreamCache: HttpCache | null;
   /** Stops one stand-in (for partial-failure tests); `restartStandIn` brings it back on the same port. */
   stopStandIn(name: StandInName): Promise<void>;
   restartStandIn(name: StandInName): Promise<void>;
@@ -51,8 +78,39 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const closers: (() => Promise<void>)[] = [];
   const secretValue = options.identitySecret ?? randomBytes(32).toString('base64url');
   const secret = identitySecret(secretValue);
+  let upstreamCache: HttpCache | null = null;
+  /** The store the stack created (and closes); a caller's own store stays open. */
+  let ownedStore: CacheStore | undefined;
 
   try {
+    const cacheSetup = options.upstreamCache;
+    if (cacheSetup) {
+      const store =
+        cacheSetup.store ??
+        createCacheStore({
+          redisUrl: cacheSetup.redisUrl,
+          logger: logger.child({ component: 'upstream-cache' }),
+          redis: cacheSetup.redis,
+        });
+      if (!cacheSetup.store) ownedStore = store;
+      upstreamCache = createHttpCache({ store, override: cacheSetup.override, logger: logger.child({ component: 'upstream-cache' }) });
+      logger.info({ component: 'upstream-cache', store: store.description }, 'upstream cache');
+      if (store.kind === 'redis' && !cacheSetup.store) {
+        const connected = await (store as RedisStore).whenReady(cacheSetup.redisConnectWaitMs ?? 1_000);
+        progress(
+          connected
+            ? `upstream cache: ${store.description}`
+            : `upstream cache: ${store.description} NOT reachable; serving uncached until it answers`,
+        );
+      } else {
+        progress(
+          store.kind === 'memory'
+            ? `upstream cache: ${store.description}; set REDIS_URL to share it through Redis`
+            : `upstream cache: ${store.description}`,
+        );
+      }
+    }
+
     for (const name of STAND_IN_NAMES) {
       const external = options.upstreamUrls?.[name];
       if (external) {
@@ -74,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         timeoutMs: options.subgraphTimeoutMs,
         logger: logger.child({ component: `subgraph-${name}` }),
         identitySecret: secret,
+        cache: upstreamCache ?? undefined,
       });
       const listening = await listen(server, options.subgraphPorts?.[name] ?? 0, host, '/graphql');
       subgraphs[name] = { server, url: listening.url, listening };
@@ -87,7 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
     const gateway = await createGateway(
       { ...options.gateway, subgraphUrls, identitySecret: secretValue },
-      { logger: logger.child({ component: 'gateway' }) },
+      { logger: logger.child({ component: 'gateway' }), spanProcessors: options.spanProcessors },
     );
     const gatewayListening = await listen(gateway.yoga, options.gatewayPort ?? 0, host, '/graphql');
     closers.push(async () => {
@@ -102,6 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       standIns,
       subgraphs,
       upstreamUrls,
+      upstreamCache,
       async stopStandIn(name) {
         await standIns[name]?.close();
       },
@@ -115,12 +175,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       async stop() {
         for (const close of closers.reverse()) await close().catch(() => {});
         for (const entry of Object.values(standIns)) await entry?.close().catch(() => {});
+        await ownedStore?.close();
       },
     };
     return stack;
   } catch (error) {
     for (const close of closers.reverse()) await close().catch(() => {});
     for (const entry of Object.values(standIns)) await entry?.close().catch(() => {});
+    await ownedStore?.close();
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { readRedisUrl } from '../common/cache';
 import { ConfigError, readHost, readLogLevel, standInPort, subgraphPort } from '../common/env';
 import { createLogger } from '../common/logger';
 import { envName, STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
@@ -25,6 +26,8 @@ async function main() {
     const external = process.env[envName(name, 'URL')];
     if (external) upstreamUrls[name] = external;
   }
+  // The subgraphs' upstream cache: Redis with REDIS_URL, otherwise in-memory (said below).
+  const redisUrl = readRedisUrl(process.env);
   out('Starting Amtsgraph (stand-ins → subgraphs → gateway) …');
   const stack = await startStack({
     host,
@@ -38,8 +41,11 @@ async function main() {
       subgraphTimeoutMs: gatewayConfig.subgraphTimeoutMs,
       mode: gatewayConfig.mode,
       logLevel: gatewayConfig.logLevel,
+      authentication: gatewayConfig.authentication,
+      ops: gatewayConfig.ops,
     },
     upstreamUrls,
+    upstreamCache: { redisUrl },
     logger,
     onProgress: (message) => out(`  ✓ ${message}`),
   });
@@ -59,6 +65,13 @@ async function main() {
       : `  GraphQL              ${stack.gatewayUrl}   (production mode: no GraphiQL)`,
   );
   out(`  Health / readiness   ${base}/healthz   ${base}/readyz`);
+  out(`  Operator page        ${base}/ops   (token: npm run -s token -- --sub ops-team --scope "ops:read ops:plans")`);
+  out(`  Prometheus metrics   ${base}/metrics   (Authorization: Bearer $(cat .amtsgraph/metrics-token), or AMTSGRAPH_METRICS_TOKEN)`);
+  out(
+    redisUrl
+      ? `  Upstream cache       ${stack.upstreamCache?.store.description}${stack.upstreamCache?.store.available() ? '' : ' (not reachable: serving uncached until it answers)'}`
+      : '  Upstream cache       in-memory, this process only (set REDIS_URL=redis://127.0.0.1:6379 to use Redis)',
+  );
   out('\nTry it:');
   out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);
   out(`    -d '{"query":"{ municipality(ags: \\"05315000\\") { name population areaKm2 district { name } state { name } } }"}'`);

@@ -1,8 +1,11 @@
 import type { Logger } from '../common/logger';
 import type { StandInName } from '../common/services';
 import { createAbfallnaviStandIn } from './abfallnavi/server';
+import { createGewerbeStandIn } from './gewerbe/server';
 import type { StandIn } from './lib/stand-in';
 import { createLeikaStandIn } from './leika/server';
+import { createMelderegisterHbStandIn } from './melderegister-hb/server';
+import { createMelderegisterNrwStandIn } from './melderegister-nrw/server';
 import { createNinaStandIn } from './nina/server';
 import { createOparlStandIn } from './oparl/server';
 import { createRegisterStandIn } from './register/server';
@@ -14,4 +17,7 @@ export const STAND_IN_FACTORIES: Record<StandInName, (options: { logger?: Logger
   abfallnavi: createAbfallnaviStandIn,
   oparl: createOparlStandIn,
   nina: createNinaStandIn,
+  'melderegister-hb': createMelderegisterHbStandIn,
+  'melderegister-nrw': createMelderegisterNrwStandIn,
+  gewerbe: createGewerbeStandIn,
 };

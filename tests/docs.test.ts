@@ -19,7 +19,7 @@ describe('documentation stays in step with the code', () => {
     },
   );
 
-  it.each(['kommunen', 'leistungen', 'abfall', 'ratsinfo', 'warnungen'])('subgraph %s has the standard files', (name) => {
+  it.each(['kommunen', 'leistungen', 'abfall', 'ratsinfo', 'warnungen', 'melderegister', 'gewerbe'])('subgraph %s has the standard files', (name) => {
     for (const file of ['schema.graphql', 'resolvers.ts', 'rest-client.ts', 'loaders.ts', 'server.ts', 'index.ts', 'README.md']) {
       expect([file, readFileSync(path.join(root, 'subgraphs', name, file), 'utf8').length > 0]).toEqual([file, true]);
     }

@@ -29,7 +29,7 @@ afterAll(() => stack.stop());
 describe('supergraph hot reload', () => {
   it('serves a new supergraph after the file changes, finishing in-flight requests on the old one', async () => {
     const before = stack.gateway.engine.supergraph()!;
-    expect(before.subgraphs.map((s) => s.name)).toEqual(['abfall', 'kommunen', 'leistungen', 'ratsinfo', 'warnungen']);
+    expect(before.subgraphs.map((s) => s.name)).toEqual(['abfall', 'gewerbe', 'kommunen', 'leistungen', 'melderegister', 'ratsinfo', 'warnungen']);
     // A slow in-flight request across two subgraphs.
     stack.standIns.leika!.standIn.setFault({ latencyMs: 400 });
     const inFlight = gql(stack, '{ municipality(ags: "05315000") { name taxOffice { name } } }');
@@ -66,7 +66,7 @@ describe('supergraph hot reload', () => {
     });
     // And the full graph comes back when the file is repaired.
     writeFileSync(file, readFileSync(SUPERGRAPH_PATH, 'utf8'));
-    await waitFor(() => stack.gateway.engine.supergraph()!.subgraphs.length === 5);
+    await waitFor(() => stack.gateway.engine.supergraph()!.subgraphs.length === 7);
     const full = await gql(stack, '{ municipality(ags: "04011000") { name taxOffice { name } } }');
     expect(full.body.errors).toBeUndefined();
   });

@@ -132,7 +132,7 @@ describe('GraphQL-over-HTTP errors', () => {
     expect(await response.json()).toEqual({ data: { state: { name: 'Bremen' } } });
   });
 
-  it('health: /healthz alive, /readyz reports the supergraph and all five subgraphs up', async () => {
+  it('health: /healthz alive, /readyz reports the supergraph and all seven subgraphs up', async () => {
     const base = stack.gatewayUrl.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
@@ -140,7 +140,7 @@ describe('GraphQL-over-HTTP errors', () => {
     expect(ready.status).toBe(200);
     expect(body.status).toBe('ready');
     expect(body.subgraphs).toEqual(
-      ['abfall', 'kommunen', 'leistungen', 'ratsinfo', 'warnungen'].map((name) => ({ name, up: true })),
+      ['abfall', 'gewerbe', 'kommunen', 'leistungen', 'melderegister', 'ratsinfo', 'warnungen'].map((name) => ({ name, up: true })),
     );
   });
 });

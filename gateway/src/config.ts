@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { ConfigError, readHost, readLogLevel, readPort, readUrl, subgraphUrl } from '../../common/env';
 import { identitySecretValue } from '../../common/secrets';
 import { GATEWAY_PORT, SUBGRAPH_NAMES } from '../../common/services';
+import { PURPOSE_PATTERN } from './auth/claims';
+import { authenticationProblems, authenticationSchema, CALLER_ALGORITHMS, freezeAuthentication } from './auth/config';
+import { auditFromEnv, auditSchema, freezeAudit } from './audit/config';
+import { authorizationFromEnv, authorizationSchema, freezeAuthorization } from './authz/config';
+import { freezeOps, opsFromEnv, opsSchema } from './ops/config';
 
 /**
  * Gateway configuration: input type → defaults → validation → frozen object. Environment
@@ -44,6 +49,14 @@ const configSchema = z
     identitySecret: z.string().min(32, 'must be at least 32 characters'),
     /** Browser origins allowed to call the gateway (CORS); none by default (same origin only). */
     corsOrigins: z.array(z.string().url()).default([]),
+    /** Caller authentication: trusted keys, issuer, audience, algorithms, purposes (auth/config.ts). */
+    authentication: authenticationSchema,
+    /** Field-level authorization: mode, purposes of the purpose-bound policy, policies (authz/config.ts). */
+    authorization: authorizationSchema,
+    /** Audit trail of personal-data access: store, file, Redis stream (audit/config.ts). */
+    audit: auditSchema,
+    /** Operator features: plan monitor, /ops page, /metrics, tracing (ops/config.ts). */
+    ops: opsSchema,
   })
   .strict();
 
@@ -59,15 +72,24 @@ export function resolveConfig(input: GatewayConfigInput): GatewayConfig {
     });
     throw new ConfigError(`Invalid gateway configuration:\n- ${problems.join('\n- ')}`);
   }
+  const authProblems = authenticationProblems(parsed.data.authentication, parsed.data.mode);
+  if (authProblems.length) {
+    const problems = authProblems.map((p) => `gateway option "${p.option}": ${p.message}`);
+    throw new ConfigError(`Invalid gateway configuration:\n- ${problems.join('\n- ')}`);
+  }
   return Object.freeze({
     ...parsed.data,
     subgraphUrls: Object.freeze({ ...parsed.data.subgraphUrls }),
     limits: Object.freeze({ ...parsed.data.limits }),
     corsOrigins: Object.freeze([...parsed.data.corsOrigins]) as string[],
+    authentication: freezeAuthentication(parsed.data.authentication),
+    authorization: freezeAuthorization(parsed.data.authorization),
+    audit: freezeAudit(parsed.data.audit),
+    ops: freezeOps(parsed.data.ops),
   });
 }
 
-/** Reads GATEWAY_PORT, AMTSGRAPH_HOST, SUPERGRAPH_PATH, `<NAME>_SUBGRAPH_URL`, NODE_ENV, LOG_LEVEL. */
+/** Reads GATEWAY_PORT, AMTSGRAPH_HOST, SUPERGRAPH_PATH, `<NAME>_SUBGRAPH_URL`, NODE_ENV, LOG_LEVEL, AUTH_*, AUTHZ_*, AUDIT_*, ops (ops/config.ts). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const subgraphUrls: Record<string, string> = {};
   for (const name of SUBGRAPH_NAMES) subgraphUrls[name] = subgraphUrl(name, env);
@@ -90,7 +112,58 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     logLevel: readLogLevel('info', env),
     identitySecret: identitySecretValue(env),
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
+    authentication: authenticationFromEnv(env),
+    authorization: authorizationFromEnv(env),
+    audit: auditFromEnv(env),
+    ops: opsFromEnv(env, env.NODE_ENV === 'production' ? 'production' : 'development'),
   });
 }
 
 export { readUrl };
+
+const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
+
+/**
+ * AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE (all three required in production),
+ * AUTH_ALGORITHMS, AUTH_CLOCK_SKEW_SECONDS, AUTH_ALLOWED_PURPOSES. Unset = defaults (in
+ * development: the local dev issuer in .amtsgraph/).
+ */
+function authenticationFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput['authentication'] {
+  const jwksUrl = env.AUTH_JWKS_URL || undefined;
+  if (jwksUrl !== undefined && (!z.string().url().safeParse(jwksUrl).success || !/^https?:\/\//.test(jwksUrl))) {
+    throw new ConfigError(`AUTH_JWKS_URL must be an http(s) URL such as https://login.example.de/.well-known/jwks.json, received "${jwksUrl}"`);
+  }
+  const skew = env.AUTH_CLOCK_SKEW_SECONDS;
+  if (skew !== undefined && skew !== '' && (!/^\d+$/.test(skew) || Number(skew) > 300)) {
+    throw new ConfigError(`AUTH_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to 300, received "${skew}"`);
+  }
+  const algorithms = env.AUTH_ALGORITHMS ? list(env.AUTH_ALGORITHMS) : undefined;
+  const unknown = algorithms?.filter((a) => !(CALLER_ALGORITHMS as readonly string[]).includes(a)) ?? [];
+  if (algorithms && (unknown.length || !algorithms.length)) {
+    throw new ConfigError(
+      `AUTH_ALGORITHMS must be a comma-separated list of ${CALLER_ALGORITHMS.join(', ')} ("none" and HS* are never accepted), received "${env.AUTH_ALGORITHMS}"`,
+    );
+  }
+  return {
+    jwksUrl,
+    issuer: env.AUTH_ISSUER || undefined,
+    audience: env.AUTH_AUDIENCE || undefined,
+    algorithms: algorithms as (typeof CALLER_ALGORITHMS)[number][] | undefined,
+    clockSkewSeconds: skew ? Number(skew) : undefined,
+    allowedPurposes: readAllowedPurposes(env),
+  };
+}
+
+/** AUTH_ALLOWED_PURPOSES (comma-separated), or undefined for the default list. Also used by `npm run token`. */
+export function readAllowedPurposes(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const raw = env.AUTH_ALLOWED_PURPOSES;
+  if (raw === undefined || raw === '') return undefined;
+  const purposes = list(raw);
+  const bad = purposes.filter((p) => !PURPOSE_PATTERN.test(p));
+  if (!purposes.length || bad.length) {
+    throw new ConfigError(
+      `AUTH_ALLOWED_PURPOSES must be a comma-separated list of lower-case identifiers (a-z, 0-9, _ and -), received "${raw}"`,
+    );
+  }
+  return purposes;
+}

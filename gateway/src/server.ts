@@ -1,3 +1,4 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { GraphQLError } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -21,7 +22,14 @@ export interface Gateway {
  * Assembles the gateway: validated config → execution engine (supergraph loaded) → Yoga
  * with the plugin list. Never listens (see index.ts).
  */
-export async function createGateway(input: GatewayConfigInput, deps: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(
+  input: GatewayConfigInput,
+  deps: {
+    logger?: Logger;
+    /** Span processors for the gateway's tracer, e.g. an OTLP exporter's (gateway/src/ops/tracing.ts). */
+    spanProcessors?: readonly SpanProcessor[];
+  } = {},
+): Promise<Gateway> {
   const config = resolveConfig(input);
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
   const engine = createApolloEngine({
@@ -58,14 +66,18 @@ export async function createGateway(input: GatewayConfigInput, deps: { logger?: 
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
     },
-    plugins: gatewayPlugins({ config, engine, schema, logger }),
+    plugins: gatewayPlugins({ config, engine, schema, logger, spanProcessors: deps.spanProcessors }),
   });
   return {
     config,
     engine,
     yoga,
     fetch: (input, init) => Promise.resolve(yoga.fetch(input as string, init as never)) as unknown as Promise<Response>,
-    stop: () => engine.stop(),
+    async stop() {
+      await engine.stop();
+      // Runs the plugins' onDispose hooks (e.g. the audit store closes its file or Redis client).
+      await yoga.dispose();
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRestTransport, type RequestOptions, type RestTransport } from '../lib/rest';
+import { createRestTransport, type RequestOptions, type RestTransport, type RestTransportOptions } from '../lib/rest';
 
 /**
  * Typed client for the abfallnavi REST API (stand-ins/abfallnavi/openapi.yaml). Every
@@ -46,6 +46,8 @@ export interface AbfallnaviClientOptions {
    */
   baseUrl: string;
   timeoutMs?: number;
+  cache?: RestTransportOptions['cache'];
+  cachePolicy?: RestTransportOptions['cachePolicy'];
 }
 
 export function serviceBaseUrl(baseUrl: string, service: string): string {
@@ -68,6 +70,8 @@ export function createAbfallnaviClient(options: AbfallnaviClientOptions) {
         upstream: 'abfallnavi',
         baseUrl: serviceBaseUrl(options.baseUrl, service),
         timeoutMs: options.timeoutMs,
+        cache: options.cache,
+        cachePolicy: options.cachePolicy,
       });
       transports.set(service, transport);
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, SUBGRAPH, type AbfallContext } from './resolvers';
 import { createAbfallnaviClient } from './rest-client';
@@ -20,11 +21,22 @@ export interface AbfallConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
+  cache?: HttpCache;
 }
+
+/** Collection calendars change rarely but do get corrected: at most six hours. */
+export const ABFALLNAVI_CACHE_POLICY: UpstreamCachePolicy = { defaultTtlSeconds: 3_600, maxTtlSeconds: 21_600 };
 
 /** Builds the abfall subgraph (never listens; see index.ts). */
 export function createAbfallSubgraph(config: AbfallConfig): SubgraphServer & { close(): Promise<void> } {
-  const client = createAbfallnaviClient({ subgraph: SUBGRAPH, baseUrl: config.abfallnaviUrl, timeoutMs: config.timeoutMs });
+  const client = createAbfallnaviClient({
+    subgraph: SUBGRAPH,
+    baseUrl: config.abfallnaviUrl,
+    timeoutMs: config.timeoutMs,
+    cache: config.cache,
+    cachePolicy: ABFALLNAVI_CACHE_POLICY,
+  });
   const server = createSubgraphServer<AbfallContext>({
     name: SUBGRAPH,
     typeDefs,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, type KommunenContext } from './resolvers';
 import { createRegisterClient } from './rest-client';
@@ -16,11 +17,22 @@ export interface KommunenConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
+  cache?: HttpCache;
 }
+
+/** Register facts change once a year (Gebietsstand); the register sends max-age itself. */
+export const REGISTER_CACHE_POLICY: UpstreamCachePolicy = { defaultTtlSeconds: 3_600, maxTtlSeconds: 86_400 };
 
 /** Builds the kommunen subgraph (never listens; see index.ts). */
 export function createKommunenSubgraph(config: KommunenConfig): SubgraphServer & { close(): Promise<void> } {
-  const client = createRegisterClient({ subgraph: 'kommunen', baseUrl: config.registerUrl, timeoutMs: config.timeoutMs });
+  const client = createRegisterClient({
+    subgraph: 'kommunen',
+    baseUrl: config.registerUrl,
+    timeoutMs: config.timeoutMs,
+    cache: config.cache,
+    cachePolicy: REGISTER_CACHE_POLICY,
+  });
   const server = createSubgraphServer<KommunenContext>({
     name: 'kommunen',
     typeDefs,

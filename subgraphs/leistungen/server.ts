@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, type LeistungenContext } from './resolvers';
 import { createLeikaClient } from './rest-client';
@@ -16,11 +17,22 @@ export interface LeistungenConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
+  cache?: HttpCache;
 }
+
+/** Catalogue, routing and tax offices are reference data; the upstream sends max-age itself. */
+export const LEIKA_CACHE_POLICY: UpstreamCachePolicy = { defaultTtlSeconds: 3_600, maxTtlSeconds: 86_400 };
 
 /** Builds the leistungen subgraph (never listens; see index.ts). */
 export function createLeistungenSubgraph(config: LeistungenConfig): SubgraphServer & { close(): Promise<void> } {
-  const client = createLeikaClient({ subgraph: 'leistungen', baseUrl: config.leikaUrl, timeoutMs: config.timeoutMs });
+  const client = createLeikaClient({
+    subgraph: 'leistungen',
+    baseUrl: config.leikaUrl,
+    timeoutMs: config.timeoutMs,
+    cache: config.cache,
+    cachePolicy: LEIKA_CACHE_POLICY,
+  });
   const server = createSubgraphServer<LeistungenContext>({
     name: 'leistungen',
     typeDefs,

@@ -1,6 +1,7 @@
 import { request, Agent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { amtsError } from '../../common/errors';
+import type { HttpCache, UpstreamCache, UpstreamCachePolicy, UpstreamResponse } from './http-cache';
 
 /**
  * HTTP transport for a subgraph's REST client. This is the one place where an HTTP status
@@ -19,6 +20,12 @@ import { amtsError } from '../../common/errors';
  *
  * Concurrency towards one upstream is capped (`maxConcurrency`), so that de-duplicated
  * parallel calls cannot flood a municipal system.
+ *
+ * Caching (http-cache.ts): with `cache` AND a `cachePolicy` object, GET answers are cached
+ * by the upstream's Cache-Control, revalidated with ETag/Last-Modified, and concurrent
+ * identical requests share one upstream call. Without a policy (or with `cachePolicy: false`,
+ * which personal-data upstreams must state) the transport never touches the cache. Only
+ * answers that passed the JSON and schema checks are stored; the mapping above is unchanged.
  */
 export interface RestTransportOptions {
   subgraph: string;
@@ -31,11 +38,22 @@ export interface RestTransportOptions {
   /** Headers sent with every request (e.g. an API key for the real service). */
   headers?: Record<string, string>;
   dispatcher?: Dispatcher;
+  /** The process's upstream HTTP cache (from the registry/stack); used only with a `cachePolicy`. */
+  cache?: HttpCache;
+  /**
+   * This upstream's caching rules (lives with the subgraph's client). `false` or absent: never
+   * cached. Upstreams that serve personal data must say `false`.
+   */
+  cachePolicy?: UpstreamCachePolicy | false;
 }
 
 export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
-  /** Per-call headers, e.g. the W3C `traceparent` of the incoming request. */
+  /**
+   * Per-call headers, e.g. the W3C `traceparent` of the incoming request. They are not part
+   * of the cache key (except `accept`/`accept-language`); a per-call `authorization` or
+   * `cookie` header makes the call bypass the cache.
+   */
   headers?: Record<string, string>;
 }
 
@@ -76,6 +94,8 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
   const ownDispatcher = options.dispatcher ? null : new Agent({ keepAliveTimeout: 4_000, connections: 64 });
   const dispatcher = options.dispatcher ?? ownDispatcher!;
   const where = { subgraph: options.subgraph, upstream: options.upstream };
+  const upstreamCache: UpstreamCache | null =
+    options.cache && options.cachePolicy ? options.cache.forUpstream(where, options.cachePolicy) : null;
 
   const failure = (message: string, extra: Record<string, unknown> = {}) =>
     amtsError('DOWNSTREAM_SERVICE_ERROR', `${options.upstream} (behind subgraph ${options.subgraph}): ${message}`, {
@@ -87,45 +107,69 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
     baseUrl: options.baseUrl,
     async getJson(path, schema, requestOptions = {}) {
       const url = buildUrl(options.baseUrl, path, requestOptions.query);
-      return semaphore.run(async () => {
-        let response: Dispatcher.ResponseData;
-        try {
-          response = await request(url, {
-            method: 'GET',
-            dispatcher,
-            headers: { accept: 'application/json', ...options.headers, ...requestOptions.headers },
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-        } catch (error) {
-          const name = (error as Error).name;
-          if (name === 'TimeoutError' || name === 'AbortError') {
-            throw amtsError(
-              'UPSTREAM_TIMEOUT',
-              `${options.upstream} (behind subgraph ${options.subgraph}) did not answer within ${timeoutMs} ms`,
-              where,
-            );
+      const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...requestOptions.headers };
+      // The body this call's own upstream request parsed, so a miss is parsed only once.
+      let fresh: { data: z.infer<typeof schema> } | undefined;
+
+      /** One upstream request; throws the mapped error codes, returns 200, 304 (if asked) or 404. */
+      const origin = (conditional: Record<string, string>): Promise<UpstreamResponse> =>
+        semaphore.run(async () => {
+          let response: Dispatcher.ResponseData;
+          try {
+            response = await request(url, {
+              method: 'GET',
+              dispatcher,
+              headers: { ...headers, ...conditional },
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+          } catch (error) {
+            const name = (error as Error).name;
+            if (name === 'TimeoutError' || name === 'AbortError') {
+              throw amtsError(
+                'UPSTREAM_TIMEOUT',
+                `${options.upstream} (behind subgraph ${options.subgraph}) did not answer within ${timeoutMs} ms`,
+                where,
+              );
+            }
+            throw failure('not reachable');
           }
-          throw failure('not reachable');
-        }
-        const { statusCode } = response;
-        if (statusCode === 404) {
-          await response.body.dump();
-          return null;
-        }
-        if (statusCode < 200 || statusCode >= 300) {
-          await response.body.dump();
-          throw failure(`answered HTTP ${statusCode}`, { status: statusCode });
-        }
-        let json: unknown;
-        try {
-          json = await response.body.json();
-        } catch {
-          throw failure('answered a body that is not JSON', { status: statusCode });
-        }
-        const parsed = schema.safeParse(json);
-        if (!parsed.success) throw failure('answered a body that does not match its contract', { status: statusCode });
-        return parsed.data;
-      });
+          const { statusCode } = response;
+          if (statusCode === 404 || (statusCode === 304 && Object.keys(conditional).length > 0)) {
+            await response.body.dump();
+            return { status: statusCode, headers: response.headers, body: null };
+          }
+          if (statusCode < 200 || statusCode >= 300) {
+            await response.body.dump();
+            throw failure(`answered HTTP ${statusCode}`, { status: statusCode });
+          }
+          let text: string;
+          let json: unknown;
+          try {
+            text = await response.body.text();
+            json = JSON.parse(text);
+          } catch {
+            throw failure('answered a body that is not JSON', { status: statusCode });
+          }
+          const parsed = schema.safeParse(json);
+          if (!parsed.success) throw failure('answered a body that does not match its contract', { status: statusCode });
+          fresh = { data: parsed.data };
+          return { status: statusCode, headers: response.headers, body: text };
+        });
+
+      const perUser = Object.keys(requestOptions.headers ?? {}).some((name) => /^(authorization|cookie)$/i.test(name));
+      const response = upstreamCache ? await upstreamCache.fetch({ url, headers, perUser }, origin) : await origin({});
+      if (response.status === 404) return null;
+      if (fresh) return fresh.data;
+      // From the cache (or another caller's request): checked against this call's schema.
+      let json: unknown;
+      try {
+        json = JSON.parse(response.body ?? '');
+      } catch {
+        throw failure('answered a body that is not JSON', { status: response.status });
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw failure('answered a body that does not match its contract', { status: response.status });
+      return parsed.data;
     },
     async close() {
       await ownDispatcher?.close();

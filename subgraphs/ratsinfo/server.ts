@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, type RatsinfoContext } from './resolvers';
 import { createOparlClient } from './rest-client';
@@ -18,7 +19,12 @@ export interface RatsinfoConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
+  cache?: HttpCache;
 }
+
+/** Meetings and papers change during the day: at most one hour. */
+export const OPARL_CACHE_POLICY: UpstreamCachePolicy = { defaultTtlSeconds: 300, maxTtlSeconds: 3_600 };
 
 /** Builds the ratsinfo subgraph (never listens; see index.ts). */
 export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer & { close(): Promise<void> } {
@@ -27,6 +33,8 @@ export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer &
     baseUrl: config.oparlUrl,
     systemPath: config.systemPath,
     timeoutMs: config.timeoutMs,
+    cache: config.cache,
+    cachePolicy: OPARL_CACHE_POLICY,
   });
   const server = createSubgraphServer<RatsinfoContext>({
     name: 'ratsinfo',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, type WarnungenContext } from './resolvers';
 import { createNinaClient } from './rest-client';
@@ -16,11 +17,22 @@ export interface WarnungenConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
+  cache?: HttpCache;
 }
+
+/** Warnings are time-critical: never older than one minute, whatever the upstream says. */
+export const NINA_CACHE_POLICY: UpstreamCachePolicy = { defaultTtlSeconds: 30, maxTtlSeconds: 60 };
 
 /** Builds the warnungen subgraph (never listens; see index.ts). */
 export function createWarnungenSubgraph(config: WarnungenConfig): SubgraphServer & { close(): Promise<void> } {
-  const client = createNinaClient({ subgraph: 'warnungen', baseUrl: config.ninaUrl, timeoutMs: config.timeoutMs });
+  const client = createNinaClient({
+    subgraph: 'warnungen',
+    baseUrl: config.ninaUrl,
+    timeoutMs: config.timeoutMs,
+    cache: config.cache,
+    cachePolicy: NINA_CACHE_POLICY,
+  });
   const server = createSubgraphServer<WarnungenContext>({
     name: 'warnungen',
     typeDefs,

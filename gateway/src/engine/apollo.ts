@@ -2,9 +2,11 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { getOperationAST, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../../../common/logger';
+import { createOfflinePlanner, toOperationPlan } from './apollo-plan';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { withoutGatewayEnforcedPurposes } from './security-features';
 import { createSupergraphFile, supergraphId } from './supergraph-file';
-import type { EngineRequest, ExecutionEngine, SupergraphInfo } from './types';
+import type { EngineContext, EngineRequest, ExecutionEngine, FetchObserver, OperationPlan, SupergraphInfo } from './types';
 
 export interface ApolloEngineOptions {
   supergraphPath: string;
@@ -23,6 +25,10 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
   const { logger } = options;
   const listeners = new Set<(schema: GraphQLSchema, info: SupergraphInfo) => void>();
   const dataSources: SubgraphDataSource[] = [];
+  // Plan listeners and fetch observers (plan monitor, metrics, tracing): one list per engine.
+  const planListeners = new Set<(context: EngineContext, plan: OperationPlan) => void>();
+  const fetchObservers: FetchObserver[] = [];
+  const planOffline = createOfflinePlanner();
   let info: SupergraphInfo | null = null;
   let executor: GatewayExecutor | null = null;
   let reloadError: { at: Date; message: string } | null = null;
@@ -36,6 +42,8 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     },
   });
   let currentSdl = '';
+  /** The SDL of the supergraph whose API schema was last handed out (currentSdl may be a rejected candidate). */
+  let loadedSdl: string | null = null;
 
   const gateway = new ApolloGateway({
     logger: {
@@ -52,14 +60,27 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
           const previous = currentSdl;
           currentSdl = next;
           try {
-            update(next);
+            update(withoutGatewayEnforcedPurposes(next));
           } catch (error) {
             currentSdl = previous;
             throw error;
           }
         });
-        return { supergraphSdl: sdl, cleanup: async () => file.stop() };
+        return { supergraphSdl: withoutGatewayEnforcedPurposes(sdl), cleanup: async () => file.stop() };
       },
+    },
+    // Fires after planning (or the plan-cache hit), before the first fetch of the plan.
+    experimental_didResolveQueryPlan({ queryPlan, requestContext }) {
+      if (!planListeners.size) return;
+      const plan = toOperationPlan(queryPlan);
+      const context = requestContext.context as unknown as EngineContext;
+      for (const listener of planListeners) {
+        try {
+          listener(context, plan);
+        } catch (error) {
+          logger.error({ err: error }, 'query plan listener failed');
+        }
+      }
     },
     buildService({ name, url }) {
       const dataSource = new SubgraphDataSource({
@@ -67,6 +88,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         url: options.subgraphUrls[name] ?? url ?? '',
         timeoutMs: options.subgraphTimeoutMs,
         logger,
+        observers: fetchObservers,
       });
       dataSources.push(dataSource);
       return dataSource;
@@ -79,6 +101,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
       url: options.subgraphUrls[name] ?? url,
     }));
     info = { id: supergraphId(currentSdl), loadedAt: new Date(), subgraphs };
+    loadedSdl = currentSdl;
     for (const listener of listeners) listener(apiSchema, info);
   });
 
@@ -117,7 +140,23 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
       const result = await executor(requestContext);
       return result as Awaited<ReturnType<ExecutionEngine['execute']>>;
     },
+    plan(document, operationName) {
+      if (!loadedSdl) throw new Error('engine not started');
+      return planOffline(withoutGatewayEnforcedPurposes(loadedSdl), document, operationName);
+    },
+    onQueryPlan(listener) {
+      planListeners.add(listener);
+      return () => planListeners.delete(listener);
+    },
+    observeFetches(observer) {
+      fetchObservers.push(observer);
+      return () => {
+        const index = fetchObservers.indexOf(observer);
+        if (index >= 0) fetchObservers.splice(index, 1);
+      };
+    },
     supergraph: () => info,
+    supergraphSdl: () => loadedSdl,
     lastReloadError: () => reloadError,
     async stop() {
       await gateway.stop();

@@ -3,7 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { Pool } from 'undici';
 import type { Logger } from '../../../common/logger';
-import type { EngineContext } from './types';
+import type { EngineContext, FetchInfo, FetchObserver, FetchOutcome } from './types';
 
 /**
  * A lean subgraph client on a keep-alive undici Pool, replacing Apollo's
@@ -18,7 +18,15 @@ export interface SubgraphDataSourceOptions {
   url: string;
   timeoutMs: number;
   logger: Logger;
+  /**
+   * Observers of every fetch (engine.observeFetches): they may add headers (the fetch span's
+   * `traceparent`, which replaces a forwarded one) and are told the outcome. The engine owns
+   * the array; observers added later are seen by later fetches.
+   */
+  observers?: readonly FetchObserver[];
 }
+
+const MAX_ERROR_CODES = 20;
 
 const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 
@@ -41,19 +49,69 @@ export class SubgraphDataSource implements GraphQLDataSource {
   }
 
   async process(request: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const observers = this.options.observers ?? [];
+    const outcome: FetchOutcome = { durationMs: 0, status: null, failure: null, errorCodes: [] };
+    if (!observers.length) return this.send(request, {}, outcome);
+    const context = request.context as EngineContext;
+    const variables = request.request.variables;
+    const info: FetchInfo = {
+      subgraph: this.options.name,
+      operation: request.request.query ?? '',
+      entity: Boolean(variables && 'representations' in variables),
+    };
+    const observations: Exclude<ReturnType<FetchObserver>, void>[] = [];
+    const extraHeaders: Record<string, string> = {};
+    for (const observer of observers) {
+      try {
+        const observation = observer(context, info);
+        if (!observation) continue;
+        observations.push(observation);
+        Object.assign(extraHeaders, observation.headers);
+      } catch (error) {
+        this.options.logger.error({ err: error, subgraph: info.subgraph }, 'fetch observer failed');
+      }
+    }
+    const started = performance.now();
+    const response = await this.send(request, extraHeaders, outcome);
+    outcome.durationMs = performance.now() - started;
+    if (!outcome.failure && response.errors?.length) {
+      outcome.errorCodes = response.errors.slice(0, MAX_ERROR_CODES).map((e) => {
+        const code = (e as { extensions?: { code?: unknown } }).extensions?.code;
+        return typeof code === 'string' ? code : 'UNKNOWN';
+      });
+    }
+    for (const observation of observations) {
+      try {
+        observation.done?.(outcome);
+      } catch (error) {
+        this.options.logger.error({ err: error, subgraph: info.subgraph }, 'fetch observer failed');
+      }
+    }
+    return response;
+  }
+
+  /** One POST to the subgraph; records status and transport failure into `outcome`. */
+  private async send(
+    request: GraphQLDataSourceProcessOptions,
+    extraHeaders: Record<string, string>,
+    outcome: FetchOutcome,
+  ): Promise<GatewayGraphQLResponse> {
     const { name, timeoutMs } = this.options;
     const engineContext = request.context as Partial<EngineContext>;
+    const logger = engineContext.logger ?? this.options.logger;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json, application/json',
       ...(engineContext.forwardHeaders ?? {}),
+      ...extraHeaders,
     };
     const body = JSON.stringify({
       query: request.request.query,
       variables: request.request.variables,
       operationName: request.request.operationName,
     });
-    const failed = (reason: string): GatewayGraphQLResponse => {
+    const failed = (reason: string, failure: NonNullable<FetchOutcome['failure']>): GatewayGraphQLResponse => {
+      outcome.failure = failure;
       const isEntityFetch = Boolean(request.request.variables && 'representations' in request.request.variables);
       let document = 'document' in request ? (request.document as DocumentNode | undefined) : undefined;
       if (!document && request.request.query) {
@@ -88,27 +146,28 @@ export class SubgraphDataSource implements GraphQLDataSource {
         bodyTimeout: timeoutMs,
       });
       statusCode = response.statusCode;
+      outcome.status = statusCode;
       const length = Number(response.headers['content-length'] ?? 0);
       if (length > MAX_RESPONSE_BYTES) {
         await response.body.dump();
-        return failed('answered a response larger than the gateway accepts');
+        return failed('answered a response larger than the gateway accepts', 'too_large');
       }
       text = await response.body.text();
     } catch (error) {
       const errorName = (error as Error).name;
       const timedOut = errorName === 'TimeoutError' || errorName === 'AbortError' || errorName.includes('Timeout');
-      this.options.logger.warn({ subgraph: name, err: (error as Error).message }, 'subgraph fetch failed');
-      return failed(timedOut ? `did not answer within ${timeoutMs} ms` : 'is not reachable');
+      logger.warn({ subgraph: name, err: (error as Error).message }, 'subgraph fetch failed');
+      return failed(timedOut ? `did not answer within ${timeoutMs} ms` : 'is not reachable', timedOut ? 'timeout' : 'unreachable');
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      this.options.logger.warn({ subgraph: name, statusCode }, 'subgraph answered a body that is not JSON');
-      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`);
+      logger.warn({ subgraph: name, statusCode }, 'subgraph answered a body that is not JSON');
+      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`, 'invalid_response');
     }
     if (!parsed || typeof parsed !== 'object' || (!('data' in parsed) && !('errors' in parsed))) {
-      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`);
+      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`, 'invalid_response');
     }
     return parsed as GatewayGraphQLResponse;
   }

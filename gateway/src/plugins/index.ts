@@ -9,14 +9,30 @@ import { useExecutionEngine } from './use-execution-engine';
 import { useHealth } from './use-health';
 import { useLimits } from './use-limits';
 import { useIdentityForwarding } from './use-identity-forwarding';
+import { useAuthentication } from './use-authentication';
+import { useAuthorization } from './use-authorization';
+import { useAudit } from './use-audit';
+import { createAuditStore } from '../audit/store';
+import { createAuthenticator } from '../auth/authenticate';
+import { resolveTrust } from '../auth/trust';
 import { ANONYMOUS, IDENTITY_HEADER, identitySecret, signIdentity } from '../../../common/identity';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { getAuthorizationOutcome } from '../authz/outcome';
+import type { GatewayContext } from '../context';
+import { createOpsRuntime } from '../ops/runtime';
+import { useMetrics } from './use-metrics';
+import { useOpsPage } from './use-ops-page';
+import { usePlanMonitor } from './use-plan-monitor';
+import { useTracing } from './use-tracing';
 
 export interface PluginDeps {
   config: GatewayConfig;
   engine: ExecutionEngine;
   schema: GraphQLSchema;
   logger: Logger;
+  /** Span processors for the gateway's tracer (OTLP exporter; in-memory exporter in tests). */
+  spanProcessors?: readonly SpanProcessor[];
 }
 
 /**
@@ -27,16 +43,68 @@ export interface PluginDeps {
 export function gatewayPlugins(deps: PluginDeps): Plugin[] {
   const { config } = deps;
   const secret = identitySecret(config.identitySecret);
+  // One token verifier for the GraphQL endpoint and the operator endpoints (GET /audit, /ops/api, /metrics).
+  const authenticate = createAuthenticator({
+    trust: resolveTrust(config.authentication, config.mode),
+    algorithms: config.authentication.algorithms,
+    clockSkewSeconds: config.authentication.clockSkewSeconds,
+    allowedPurposes: config.authentication.allowedPurposes,
+  });
+  // Plan store, metrics registry, tracer, catalogue: shared by the operator plugins (ops/).
+  const ops = createOpsRuntime({ config: config.ops, logger: deps.logger.child({ plugin: 'ops' }), spanProcessors: deps.spanProcessors });
+  const removedFields = (context: GatewayContext) => {
+    const outcome = getAuthorizationOutcome(context);
+    return outcome?.result === 'filtered' ? outcome.deniedPaths.length : 0;
+  };
+  const probeHeaders = async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) });
   return [
     useHealth({ engine: deps.engine, probeHeaders: async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) }) }),
     useCorrelationId() as Plugin,
+    // /ops (page + API, scope ops:read) and /metrics: before authentication, which would
+    // refuse Prometheus' static token; they check their callers themselves.
+    useOpsPage({
+      engine: deps.engine,
+      store: ops.store,
+      traffic: ops.traffic,
+      metrics: ops.metrics,
+      metricsToken: config.ops.metrics.token ?? null,
+      authenticate,
+      probeHeaders,
+      catalogue: ops.catalogue,
+      page: config.ops.page,
+      logger: deps.logger.child({ plugin: 'ops' }),
+    }),
     useErrorCodes(),
     // Browsers may only send preflighted requests (JSON POST, or GET with this header).
     useCSRFPrevention({ requestHeaders: ['x-amtsgraph-csrf', 'apollo-require-preflight'] }),
     ...useLimits({ ...config.limits, blockFieldSuggestions: config.mode === 'production' }),
-    // authentication (sets context.identity) goes here
+    // Authentication sets context.identity (ANONYMOUS without a token); refused requests end here.
+    useAuthentication({ config: config.authentication, mode: config.mode, authenticate, logger: deps.logger.child({ plugin: 'authentication' }) }) as Plugin,
     useIdentityForwarding({ secret }) as Plugin,
-    // authorization → cache → audit → plan monitor / metrics (as they arrive)
+    // Removes what context.identity may not read before planning (authz/); records the outcome.
+    useAuthorization({
+      engine: deps.engine,
+      schema: deps.schema,
+      ...config.authorization,
+      collectEntities: config.audit.store !== 'none',
+      maxEntities: config.audit.maxEntities,
+      logger: deps.logger.child({ plugin: 'authorization' }),
+    }) as Plugin,
+    // (cache goes here)
+    // One record per request that touched restricted data, written before the response (audit/).
+    useAudit({
+      store: createAuditStore(config.audit, deps.logger.child({ plugin: 'audit' })),
+      endpoint: config.audit.endpoint,
+      identify: async (request) => {
+        const outcome = await authenticate({ authorization: request.headers.get('authorization'), purpose: null });
+        return outcome.ok ? outcome.identity : null;
+      },
+      logger: deps.logger.child({ plugin: 'audit' }),
+    }) as Plugin,
+    // Spans + per-request logger and log line; plan monitor (/ops, plan header); metrics.
+    useTracing({ engine: deps.engine, logger: deps.logger, tracing: ops.tracing, signatures: ops.signatures }) as Plugin,
+    usePlanMonitor({ engine: deps.engine, store: ops.store, traffic: ops.traffic, signatures: ops.signatures, metrics: ops.metrics, removedFields }) as Plugin,
+    ...(ops.metrics ? [useMetrics({ engine: deps.engine, metrics: ops.metrics, signatures: ops.signatures, removedFields }) as Plugin] : []),
     useExecutionEngine(deps.engine, deps.schema) as Plugin,
   ];
 }

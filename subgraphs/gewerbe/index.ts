@@ -1,0 +1,5 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createGewerbeSubgraph } from './server';
+
+runSubgraph('gewerbe', (logger, identitySecret) => createGewerbeSubgraph({ gewerbeUrl: upstreamUrl('gewerbe'), logger, identitySecret }));

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders } from './loaders';
+import { resolvers, SUBGRAPH, type GewerbeContext } from './resolvers';
+import { createGewerbeClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface GewerbeConfig {
+  /** Base URL of the trade register (Gewerberegister), e.g. http://127.0.0.1:4108 */
+  gewerbeUrl: string;
+  timeoutMs?: number;
+  /** Secret that verifies the gateway-signed identity header; unset: no check, every caller anonymous (unit tests only). */
+  identitySecret?: Uint8Array;
+  logger?: Logger;
+}
+
+/** Builds the gewerbe subgraph (never listens; see index.ts). */
+export function createGewerbeSubgraph(config: GewerbeConfig): SubgraphServer & { close(): Promise<void> } {
+  const client = createGewerbeClient({ subgraph: SUBGRAPH, baseUrl: config.gewerbeUrl, timeoutMs: config.timeoutMs });
+  const server = createSubgraphServer<GewerbeContext>({
+    name: SUBGRAPH,
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    identitySecret: config.identitySecret,
+    createContext: ({ traceHeaders, identity }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { identity, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, { close: () => client.close() });
+}

@@ -1,0 +1,12 @@
+import { upstreamUrl } from '../../common/env';
+import { runSubgraph } from '../lib/run';
+import { createMelderegisterSubgraph } from './server';
+
+runSubgraph('melderegister', (logger, identitySecret) =>
+  createMelderegisterSubgraph({
+    melderegisterHbUrl: upstreamUrl('melderegister-hb'),
+    melderegisterNrwUrl: upstreamUrl('melderegister-nrw'),
+    logger,
+    identitySecret,
+  }),
+);

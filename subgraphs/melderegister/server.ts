@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Logger } from '../../common/logger';
+import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import { createLoaders, type Registries } from './loaders';
+import { resolvers, SUBGRAPH, type MelderegisterContext } from './resolvers';
+import { createHbClient, createNrwClient } from './rest-client';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+export interface MelderegisterConfig {
+  /** Base URL of the resident registry of the HB flavour (Bremen), e.g. http://127.0.0.1:4106 */
+  melderegisterHbUrl: string;
+  /** Base URL of the resident registry of the NRW flavour, e.g. http://127.0.0.1:4107 */
+  melderegisterNrwUrl: string;
+  timeoutMs?: number;
+  /**
+   * Secret that verifies the gateway-signed identity header. Without it every caller is
+   * anonymous, and the row-level rule answers every resident field with FORBIDDEN.
+   */
+  identitySecret?: Uint8Array;
+  logger?: Logger;
+}
+
+/**
+ * Builds the melderegister subgraph (never listens; see index.ts). Both upstreams serve
+ * personal data: no upstream cache, and nothing personal in logs or error messages.
+ */
+export function createMelderegisterSubgraph(config: MelderegisterConfig): SubgraphServer & { close(): Promise<void> } {
+  const registries: Registries = {
+    HB: createHbClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterHbUrl, timeoutMs: config.timeoutMs }),
+    NW: createNrwClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterNrwUrl, timeoutMs: config.timeoutMs }),
+  };
+  const server = createSubgraphServer<MelderegisterContext>({
+    name: SUBGRAPH,
+    typeDefs,
+    resolvers,
+    logger: config.logger,
+    identitySecret: config.identitySecret,
+    createContext: ({ traceHeaders, identity }) => {
+      const upstreamRequest = { headers: traceHeaders };
+      return { identity, registries, upstreamRequest, loaders: createLoaders(registries, upstreamRequest) };
+    },
+  });
+  return Object.assign(server, {
+    close: async () => {
+      await Promise.all([registries.HB.close(), registries.NW.close()]);
+    },
+  });
+}
