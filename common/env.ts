@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_HOST, envName, STAND_INS, SUBGRAPHS, type StandInName, type SubgraphName } from './services';
+import { DEFAULT_HOST, envName, STAND_INS, SUBGRAPHS, type StandInName, type SubgraphName, standInPortVariable } from './services';
 
 /**
  * Environment variables are read here and nowhere else. Each reader validates and says
@@ -33,7 +33,7 @@ export function readHost(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function standInPort(name: StandInName, env: NodeJS.ProcessEnv = process.env): number {
-  return readPort(envName(name, 'PORT'), STAND_INS[name].port, env);
+  return readPort(standInPortVariable(name), STAND_INS[name].port, env);
 }
 
 /** Base URL of a stand-in (or of the real upstream, when `<NAME>_URL` points there). */

@@ -60,3 +60,12 @@ export function defaultSubgraphUrl(name: SubgraphName, host = DEFAULT_HOST): str
 export function defaultStandInUrl(name: StandInName, host = DEFAULT_HOST): string {
   return `http://${host}:${STAND_INS[name].port}`;
 }
+
+/**
+ * Port variable of a stand-in: `<NAME>_PORT`, or `<NAME>_STAND_IN_PORT` where a subgraph has
+ * the same name (the gewerbe stand-in and the gewerbe subgraph), so one variable never moves
+ * two services.
+ */
+export function standInPortVariable(name: StandInName): string {
+  return name in SUBGRAPHS ? envName(`${name}_stand_in`, 'PORT') : envName(name, 'PORT');
+}

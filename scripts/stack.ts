@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../common/logger';
 import { STAND_IN_NAMES, SUBGRAPH_NAMES, type StandInName, type SubgraphName } from '../common/services';
 import type { GatewayConfigInput } from '../gateway/src/config';
 import { createGateway, type Gateway } from '../gateway/src/server';
+import type { EntityCache } from '../gateway/src/cache/entity-cache';
 import type { StandIn } from '../stand-ins/lib/stand-in';
 import { STAND_IN_FACTORIES } from '../stand-ins/registry';
 import { createHttpCache, type HttpCache, type UpstreamCachePolicy } from '../subgraphs/lib/http-cache';
@@ -40,6 +41,8 @@ export interface StackOptions {
    * in-memory store.
    */
   upstreamCache?: false | UpstreamCacheSetup;
+  /** Receives the gateway's entity cache when `gateway.cache.enabled` (tests: invalidate, stats). */
+  onEntityCache?: (cache: EntityCache) => void;
 }
 
 export interface UpstreamCacheSetup {
@@ -81,6 +84,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let upstreamCache: HttpCache | null = null;
   /** The store the stack created (and closes); a caller's own store stays open. */
   let ownedStore: CacheStore | undefined;
+  /** ONE store per process: the upstream cache and the gateway's entity cache share it. */
+  let sharedStore: CacheStore | undefined;
 
   try {
     const cacheSetup = options.upstreamCache;
@@ -93,6 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           redis: cacheSetup.redis,
         });
       if (!cacheSetup.store) ownedStore = store;
+      sharedStore = store;
       upstreamCache = createHttpCache({ store, override: cacheSetup.override, logger: logger.child({ component: 'upstream-cache' }) });
       logger.info({ component: 'upstream-cache', store: store.description }, 'upstream cache');
       if (store.kind === 'redis' && !cacheSetup.store) {
@@ -146,7 +152,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
     const gateway = await createGateway(
       { ...options.gateway, subgraphUrls, identitySecret: secretValue },
-      { logger: logger.child({ component: 'gateway' }), spanProcessors: options.spanProcessors },
+      {
+        logger: logger.child({ component: 'gateway' }),
+        spanProcessors: options.spanProcessors,
+        // Without an upstream cache the gateway creates its own store from `gateway.cache.redisUrl`.
+        cacheStore: sharedStore,
+        onEntityCache: options.onEntityCache,
+      },
     );
     const gatewayListening = await listen(gateway.yoga, options.gatewayPort ?? 0, host, '/graphql');
     closers.push(async () => {

@@ -29,21 +29,16 @@ async function main() {
   // The subgraphs' upstream cache: Redis with REDIS_URL, otherwise in-memory (said below).
   const redisUrl = readRedisUrl(process.env);
   out('Starting Amtsgraph (stand-ins → subgraphs → gateway) …');
+  const { port: _port, host: _host, subgraphUrls: _subgraphUrls, identitySecret: _secret, ...gatewayOptions } = gatewayConfig;
   const stack = await startStack({
     host,
     standInPorts: Object.fromEntries(STAND_IN_NAMES.map((n) => [n, standInPort(n)])) as Record<StandInName, number>,
     subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphPort(n)])) as Record<SubgraphName, number>,
     gatewayPort: gatewayConfig.port,
     identitySecret: gatewayConfig.identitySecret,
-    gateway: {
-      supergraphPath: gatewayConfig.supergraphPath,
-      watchSupergraph: gatewayConfig.watchSupergraph,
-      subgraphTimeoutMs: gatewayConfig.subgraphTimeoutMs,
-      mode: gatewayConfig.mode,
-      logLevel: gatewayConfig.logLevel,
-      authentication: gatewayConfig.authentication,
-      ops: gatewayConfig.ops,
-    },
+    // Every gateway setting from the environment applies (authorization, audit, CORS, rate
+    // limits, persisted operations, caches, ops…); only the addresses are the stack's own.
+    gateway: gatewayOptions,
     upstreamUrls,
     upstreamCache: { redisUrl },
     logger,
@@ -71,6 +66,11 @@ async function main() {
     redisUrl
       ? `  Upstream cache       ${stack.upstreamCache?.store.description}${stack.upstreamCache?.store.available() ? '' : ' (not reachable: serving uncached until it answers)'}`
       : '  Upstream cache       in-memory, this process only (set REDIS_URL=redis://127.0.0.1:6379 to use Redis)',
+  );
+  out(
+    gatewayConfig.cache.enabled
+      ? `  Entity cache         on (${stack.upstreamCache?.store.description ?? 'store'}); invalidate: npm run cache -- invalidate --tag municipality:05122000`
+      : '  Entity cache         off (ENTITY_CACHE=on to enable)',
   );
   out('\nTry it:');
   out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);

@@ -15,7 +15,7 @@ import { readAllowedPurposes } from '../gateway/src/config';
 export const USAGE = `Usage: npm run -s token -- --sub <subject> [--scope "<scope> <scope>"] [--ags <8 digits>] [--purpose <purpose>] [--ttl <seconds>]
 
   --sub      the caller's subject (required), e.g. sb-mueller
-  --scope    space-separated scopes, e.g. "melderegister:read gewerbe:read" (default: none)
+  --scope    space-separated scopes, e.g. "melde:read gewerbe:read" (default: none)
   --ags      the official's municipality, 8-digit Amtlicher Gemeindeschlüssel, e.g. 05122000
   --purpose  purpose of processing, one of the allowed purposes (AUTH_ALLOWED_PURPOSES)
   --ttl      lifetime in seconds, 1 to 86400 (default 3600)

@@ -68,6 +68,7 @@ const EXPECTED_RECORDS = [
     denied: ['Person.birthDate'],
     entities: [{ type: 'Person', id: 'P-HB-1' }],
     entitiesTruncated: false,
+    rowLevelDenials: 0,
     correlationId: 'audit-req-1',
     outcome: 'filtered',
   },
@@ -86,6 +87,7 @@ const EXPECTED_RECORDS = [
       { type: 'Municipality', id: '04011000' },
     ],
     entitiesTruncated: false,
+    rowLevelDenials: 0,
     correlationId: 'audit-req-2',
     outcome: 'served',
   },
@@ -100,6 +102,7 @@ const EXPECTED_RECORDS = [
     denied: ['Query.person'],
     entities: [],
     entitiesTruncated: false,
+    rowLevelDenials: 0,
     correlationId: 'audit-req-3',
     outcome: 'filtered',
   },
@@ -117,6 +120,7 @@ const EXPECTED_RECORDS = [
       { type: 'Business', id: 'B-1' },
     ],
     entitiesTruncated: false,
+    rowLevelDenials: 0,
     correlationId: 'audit-req-5',
     outcome: 'filtered',
   },
@@ -394,6 +398,7 @@ describe('audit trail on the real graph (melderegister stand-ins)', () => {
           denied: [],
           entities: [...nodes.map((n) => ({ type: 'Person', id: n.id })), { type: 'Municipality', id: '05122000' }],
           entitiesTruncated: false,
+          rowLevelDenials: 0,
           correlationId: 'real-audit-1',
           outcome: 'served',
         },
@@ -402,6 +407,18 @@ describe('audit trail on the real graph (melderegister stand-ins)', () => {
       const served = nodes.flatMap((n) => [n.familyName, ...String(n.givenNames).split(' '), n.birthDate, n.address.street]);
       expect(served.every((value) => typeof value === 'string' && value.length >= 3)).toBe(true);
       for (const value of served) expect(text).not.toContain(value);
+
+      // A Bremen registrar asking for a Solingen person: the subgraph's row-level rule refuses
+      // (FORBIDDEN), and the record says so instead of "served".
+      const bremen = await issuer.token({ sub: 'sb-melde-hb', scope: 'melde:read', ags: '04011000' });
+      const denied = await gql(stack, `{ person(id: "${nodes[0]!.id}") { familyName } }`, undefined, {
+        ...bearer(bremen),
+        'x-request-id': 'real-audit-2',
+      });
+      expect(denied.body.data).toEqual({ person: null });
+      expect(denied.body.errors!.map((e) => e.extensions!.code)).toEqual(['FORBIDDEN']);
+      const last = readRecords(file).at(-1)!;
+      expect([last.correlationId, last.subject, last.outcome, last.rowLevelDenials]).toEqual(['real-audit-2', 'sb-melde-hb', 'filtered', 1]);
     } finally {
       await stack.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -211,7 +211,7 @@ describe('whole stack trusting an identity provider by JWKS URL', () => {
 
   it('a valid token is served (one upstream request); the JWKS is fetched once and then cached', async () => {
     resetUpstreamCounts(stack);
-    const response = await ask(asBearer(await idp.token({ scope: 'melderegister:read', ags: '05315000', purpose: 'statistik' })));
+    const response = await ask(asBearer(await idp.token({ scope: 'melde:read', ags: '05315000', purpose: 'statistik' })));
     expect(response.status).toBe(200);
     expect(response.body).toEqual(SERVED);
     expect(upstreamCounts(stack).register).toBe(1);
@@ -269,7 +269,7 @@ describe('whole stack trusting an identity provider by JWKS URL', () => {
 
   /** Every attack: [name, Authorization header value, expected reason (in the log)]. */
   async function attacks(): Promise<[string, string, Reason][]> {
-    const valid = await idp.token({ scope: 'melderegister:read' });
+    const valid = await idp.token({ scope: 'melde:read' });
     const [header, payload, signature] = valid.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const other = (await idp.token({ sub: 'someone-else' })).split('.')[2]!;
@@ -307,7 +307,7 @@ describe('whole stack trusting an identity provider by JWKS URL', () => {
       ['alg NONE with the original signature', b(`${b64({ alg: 'NONE', typ: 'JWT' })}.${payload}.${signature}`), 'algorithm'],
       ['signature stripped', b(`${header}.${payload}.`), 'signature'],
       ['signature of another token', b(`${header}.${payload}.${other}`), 'signature'],
-      ['payload tampered (scope elevated)', b(`${header}.${b64({ ...claims, scope: 'melderegister:read admin' })}.${signature}`), 'signature'],
+      ['payload tampered (scope elevated)', b(`${header}.${b64({ ...claims, scope: 'melde:read admin' })}.${signature}`), 'signature'],
       ['payload tampered (exp extended)', b(`${header}.${b64({ ...claims, exp: now() + 86_400 * 365 })}.${signature}`), 'signature'],
       ['signed by another key with the same kid', b(await attacker.token()), 'signature'],
       ['HS256 with the public key (PEM) as HMAC secret', b(await hs256(new TextEncoder().encode(publicPem))), 'algorithm'],
@@ -345,7 +345,7 @@ describe('whole stack trusting an identity provider by JWKS URL', () => {
       ['sub with spaces and control characters', b(await idp.token({ sub: 'admin\n injected' })), 'claim-sub'],
       ['ags with 7 digits', b(await idp.token({ ags: '5315000' })), 'claim-ags'],
       ['ags as a number', b(await idp.token({ ags: 5315000 })), 'claim-ags'],
-      ['scope as an array', b(await idp.token({ scope: ['melderegister:read'] })), 'claim-scope'],
+      ['scope as an array', b(await idp.token({ scope: ['melde:read'] })), 'claim-scope'],
       ['scope with a quote character', b(await idp.token({ scope: 'a"b' })), 'claim-scope'],
       ['too many scopes (65)', b(await idp.token({ scope: Array.from({ length: 65 }, (_, i) => `s${i}`).join(' ') })), 'claim-scope'],
       ['purpose as a number', b(await idp.token({ purpose: 42 })), 'claim-purpose'],
@@ -567,8 +567,8 @@ describe('useAuthentication (unit): context.identity, and the identity the subgr
   };
 
   it('a valid token: its subject, scopes, municipality and purpose, signed for the subgraphs', async () => {
-    const token = await idp.token({ sub: 'sb-koeln-4711', scope: 'melderegister:read gewerbe:read', ags: '05315000', purpose: 'melderegisterauskunft' });
-    const expected = { sub: 'sb-koeln-4711', scopes: ['melderegister:read', 'gewerbe:read'], ags: '05315000', purpose: 'melderegisterauskunft', anonymous: false };
+    const token = await idp.token({ sub: 'sb-koeln-4711', scope: 'melde:read gewerbe:read', ags: '05315000', purpose: 'melderegisterauskunft' });
+    const expected = { sub: 'sb-koeln-4711', scopes: ['melde:read', 'gewerbe:read'], ags: '05315000', purpose: 'melderegisterauskunft', anonymous: false };
     expect(await seen(bearer(token))).toEqual({ identity: expected, subgraphSees: expected });
   });
 
@@ -641,18 +641,18 @@ describe('development issuer and npm run token', () => {
   it('npm run token prints a token that verifies against the dev issuer and is accepted by a development gateway', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       'npm',
-      ['run', '-s', 'token', '--', '--sub', 'sb-solingen-1', '--scope', 'melderegister:read  gewerbe:read', '--ags', '05122000', '--purpose', 'gewerbeaufsicht', '--ttl', '600', '--dir', dir],
+      ['run', '-s', 'token', '--', '--sub', 'sb-solingen-1', '--scope', 'melde:read  gewerbe:read', '--ags', '05122000', '--purpose', 'gewerbeaufsicht', '--ttl', '600', '--dir', dir],
       { cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'development' } },
     );
     const token = stdout.trim();
     expect(stdout).toBe(`${token}\n`);
-    expect(stderr).toContain('Token for sb-solingen-1 (scopes: melderegister:read gewerbe:read; ags: 05122000; purpose: gewerbeaufsicht), valid for 600 s');
+    expect(stderr).toContain('Token for sb-solingen-1 (scopes: melde:read gewerbe:read; ags: 05122000; purpose: gewerbeaufsicht), valid for 600 s');
     const issuer = loadDevIssuer(dir);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'ES256', kid: issuer.kid, typ: 'JWT' });
     const { payload } = await jwtVerify(token, createLocalJWKSet(issuer.jwks), { issuer: 'amtsgraph-dev', audience: 'amtsgraph', algorithms: ['ES256'] });
     expect(payload).toEqual({
       sub: 'sb-solingen-1',
-      scope: 'melderegister:read gewerbe:read',
+      scope: 'melde:read gewerbe:read',
       ags: '05122000',
       purpose: 'gewerbeaufsicht',
       iss: 'amtsgraph-dev',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { GATEWAY_PORT, OBSERVABILITY, STAND_INS, STAND_IN_NAMES, SUBGRAPHS, SUBGRAPH_NAMES, envName, type ObservabilityName } from '../common/services';
+import { GATEWAY_PORT, OBSERVABILITY, STAND_INS, STAND_IN_NAMES, SUBGRAPHS, SUBGRAPH_NAMES, envName, type ObservabilityName, standInPortVariable } from '../common/services';
 const REPO_ROOT = path.join(__dirname, '..');
 
 /**
@@ -68,7 +68,7 @@ describe('docker-compose.yml matches the services the code starts', () => {
     const port = STAND_INS[name].port;
     expect(service.command).toEqual(['npx', 'tsx', 'stand-ins/index.ts', name]);
     expect(existsSync(path.join(REPO_ROOT, 'stand-ins', name, 'server.ts'))).toBe(true);
-    expect(service.environment?.[envName(name, 'PORT')]).toBe(String(port));
+    expect(service.environment?.[standInPortVariable(name)]).toBe(String(port));
     expect(hostPort(service)).toEqual([`${port}:${port}`]);
     expect(service.healthcheck?.test.join(' ')).toContain(`:${port}/__admin/health`);
   });

@@ -1,13 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike } from 'jose';
 import type { StandInName } from '../common/services';
 import { startStack, type Stack, type StackOptions } from '../scripts/stack';
 
-/** Shared fixtures for integration tests: a whole stack on ephemeral loopback ports. */
+/**
+ * Shared fixtures for integration tests: a whole stack on ephemeral loopback ports. The audit
+ * trail goes to a fresh temporary file unless the test configures one, so test runs never
+ * write into the repository's .amtsgraph/ folder.
+ */
 export async function startTestStack(options: StackOptions = {}): Promise<Stack> {
-  return startStack({ ...options, gateway: { watchSupergraph: false, logLevel: 'silent', ...options.gateway } });
+  const audit = options.gateway?.audit ?? { file: path.join(mkdtempSync(path.join(tmpdir(), 'amtsgraph-audit-')), 'audit.jsonl') };
+  return startStack({ ...options, gateway: { watchSupergraph: false, logLevel: 'silent', ...options.gateway, audit } });
 }
 
 export interface GraphQLResponseBody {

@@ -8,6 +8,7 @@ import { authenticationProblems, authenticationSchema, CALLER_ALGORITHMS, freeze
 import { auditFromEnv, auditSchema, freezeAudit } from './audit/config';
 import { authorizationFromEnv, authorizationSchema, freezeAuthorization } from './authz/config';
 import { freezeOps, opsFromEnv, opsSchema } from './ops/config';
+import { cacheFromEnv, cacheSchema, freezeCache } from './cache/config';
 
 /**
  * Gateway configuration: input type → defaults → validation → frozen object. Environment
@@ -43,6 +44,38 @@ const configSchema = z
       .strict()
       .default({}),
     /**
+     * Per-client rate limit on the GraphQL endpoint (plugins/use-rate-limit.ts), keyed by the
+     * token subject, anonymous callers by client IP. `enabled` defaults to true in production.
+     */
+    rateLimit: z
+      .object({
+        enabled: z.boolean().optional(),
+        anonymousPerMinute: z.number().int().min(1).max(1_000_000).default(60),
+        authenticatedPerMinute: z.number().int().min(1).max(1_000_000).default(600),
+        /** Proxies in front of the gateway whose x-forwarded-for entry is trusted (0: use the socket address). */
+        trustedProxies: z.number().int().min(0).max(10).default(0),
+        /** Shared counters for all replicas; unset = in memory. Falls back to memory while Redis is down. */
+        redisUrl: z.string().url().refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL').optional(),
+        /** Most clients tracked in memory (least recently seen are forgotten first). */
+        maxClients: z.number().int().min(100).max(10_000_000).default(100_000),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Persisted operations (gateway/src/persisted/): manifests of allowed operations,
+     * whether other operations may run (`allowArbitrary`, default: not in production) and
+     * automatic persisted queries (`apq`, default: development only; bounded LRU).
+     */
+    persistedOperations: z
+      .object({
+        manifests: z.array(z.string().min(1)).default([]),
+        allowArbitrary: z.boolean().optional(),
+        apq: z.boolean().optional(),
+        apqMaxEntries: z.number().int().min(1).max(1_000_000).default(1_000),
+      })
+      .strict()
+      .default({}),
+    /**
      * Secret (at least 32 bytes) that signs the caller's identity for the subgraphs
      * (common/identity.ts); subgraphs hold the same secret.
      */
@@ -57,6 +90,8 @@ const configSchema = z
     audit: auditSchema,
     /** Operator features: plan monitor, /ops page, /metrics, tracing (ops/config.ts). */
     ops: opsSchema,
+    /** Entity cache in front of the subgraph fetches (cache/config.ts); off by default. */
+    cache: cacheSchema,
   })
   .strict();
 
@@ -81,11 +116,20 @@ export function resolveConfig(input: GatewayConfigInput): GatewayConfig {
     ...parsed.data,
     subgraphUrls: Object.freeze({ ...parsed.data.subgraphUrls }),
     limits: Object.freeze({ ...parsed.data.limits }),
+    // Production defaults: rate limit on, only persisted operations, no APQ registration.
+    rateLimit: Object.freeze({ ...parsed.data.rateLimit, enabled: parsed.data.rateLimit.enabled ?? parsed.data.mode === 'production' }),
+    persistedOperations: Object.freeze({
+      ...parsed.data.persistedOperations,
+      manifests: Object.freeze([...parsed.data.persistedOperations.manifests]) as string[],
+      allowArbitrary: parsed.data.persistedOperations.allowArbitrary ?? parsed.data.mode !== 'production',
+      apq: parsed.data.persistedOperations.apq ?? parsed.data.mode !== 'production',
+    }),
     corsOrigins: Object.freeze([...parsed.data.corsOrigins]) as string[],
     authentication: freezeAuthentication(parsed.data.authentication),
     authorization: freezeAuthorization(parsed.data.authorization),
     audit: freezeAudit(parsed.data.audit),
     ops: freezeOps(parsed.data.ops),
+    cache: freezeCache(parsed.data.cache),
   });
 }
 
@@ -116,6 +160,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     authorization: authorizationFromEnv(env),
     audit: auditFromEnv(env),
     ops: opsFromEnv(env, env.NODE_ENV === 'production' ? 'production' : 'development'),
+    rateLimit: rateLimitFromEnv(env),
+    persistedOperations: persistedOperationsFromEnv(env),
   });
 }
 
@@ -166,4 +212,41 @@ export function readAllowedPurposes(env: NodeJS.ProcessEnv = process.env): strin
     );
   }
   return purposes;
+}
+
+const readBool = (name: string, env: NodeJS.ProcessEnv): boolean | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be "true" or "false", received "${raw}"`);
+  return raw === 'true';
+};
+
+const readWhole = (name: string, env: NodeJS.ProcessEnv, example: string): number | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number such as ${example}, received "${raw}"`);
+  return Number(raw);
+};
+
+/**
+ * RATE_LIMIT_ENABLED, RATE_LIMIT_ANONYMOUS_PER_MINUTE, RATE_LIMIT_AUTHENTICATED_PER_MINUTE,
+ * RATE_LIMIT_TRUSTED_PROXIES, RATE_LIMIT_REDIS_URL (falls back to REDIS_URL).
+ */
+function rateLimitFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput['rateLimit'] {
+  return {
+    enabled: readBool('RATE_LIMIT_ENABLED', env),
+    anonymousPerMinute: readWhole('RATE_LIMIT_ANONYMOUS_PER_MINUTE', env, '60'),
+    authenticatedPerMinute: readWhole('RATE_LIMIT_AUTHENTICATED_PER_MINUTE', env, '600'),
+    trustedProxies: readWhole('RATE_LIMIT_TRUSTED_PROXIES', env, '1'),
+    redisUrl: env.RATE_LIMIT_REDIS_URL || env.REDIS_URL || undefined,
+  };
+}
+
+/** PERSISTED_MANIFESTS (comma-separated manifest files), PERSISTED_ALLOW_ARBITRARY, PERSISTED_APQ. */
+function persistedOperationsFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput['persistedOperations'] {
+  return {
+    manifests: env.PERSISTED_MANIFESTS ? list(env.PERSISTED_MANIFESTS) : undefined,
+    allowArbitrary: readBool('PERSISTED_ALLOW_ARBITRARY', env),
+    apq: readBool('PERSISTED_APQ', env),
+  };
 }

@@ -8,6 +8,8 @@ import type { GatewayContext } from './context';
 import { createApolloEngine } from './engine/apollo';
 import type { ExecutionEngine } from './engine/types';
 import { gatewayPlugins } from './plugins';
+import { createCacheStore, type CacheStore } from '../../common/cache';
+import type { EntityCache } from './cache/entity-cache';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -28,6 +30,9 @@ export async function createGateway(
     logger?: Logger;
     /** Span processors for the gateway's tracer, e.g. an OTLP exporter's (gateway/src/ops/tracing.ts). */
     spanProcessors?: readonly SpanProcessor[];
+    /** The process's cache store for the entity cache (scripts/stack.ts shares it with the upstream cache); not closed here. */
+    cacheStore?: CacheStore;
+    onEntityCache?: (cache: EntityCache) => void;
   } = {},
 ): Promise<Gateway> {
   const config = resolveConfig(input);
@@ -41,6 +46,12 @@ export async function createGateway(
     logger,
   });
   const schema = await engine.start();
+  // The entity cache's store: the caller's (shared with the upstream cache), else our own.
+  const ownedStore =
+    config.cache.enabled && !deps.cacheStore
+      ? createCacheStore({ redisUrl: config.cache.redisUrl, logger: logger.child({ component: 'entity-cache' }), redis: { keyPrefix: config.cache.keyPrefix, commandTimeoutMs: config.cache.commandTimeoutMs } })
+      : undefined;
+  const cacheStore = deps.cacheStore ?? ownedStore;
   const development = config.mode === 'development';
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     graphqlEndpoint: '/graphql',
@@ -66,7 +77,7 @@ export async function createGateway(
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
     },
-    plugins: gatewayPlugins({ config, engine, schema, logger, spanProcessors: deps.spanProcessors }),
+    plugins: gatewayPlugins({ config, engine, schema, logger, spanProcessors: deps.spanProcessors, cacheStore, onEntityCache: deps.onEntityCache }),
   });
   return {
     config,
@@ -77,6 +88,7 @@ export async function createGateway(
       await engine.stop();
       // Runs the plugins' onDispose hooks (e.g. the audit store closes its file or Redis client).
       await yoga.dispose();
+      await ownedStore?.close();
     },
   };
 }

@@ -346,9 +346,10 @@ describe('REST transport with the cache (over HTTP against a stand-in)', () => {
     const { http, store } = transport({});
     expect(await http.getJson('/missing', schema)).toBeNull();
     expect(await http.getJson('/missing', schema)).toBeNull();
-    standIn.setFault({ status: 503, times: 1 });
+    // 500, not 503: a 503 would be retried (resilience.ts) and then served.
+    standIn.setFault({ status: 500, times: 1 });
     await expect(http.getJson('/fresh', schema)).rejects.toMatchObject({
-      extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', subgraph: 'kommunen', upstream: 'register', status: 503 },
+      extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', subgraph: 'kommunen', upstream: 'register', status: 500 },
     });
     standIn.setFault({ garbage: 'wrong-shape', times: 1 });
     await expect(http.getJson('/fresh', schema)).rejects.toMatchObject({

@@ -2,6 +2,14 @@ import { request, Agent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { amtsError } from '../../common/errors';
 import type { HttpCache, UpstreamCache, UpstreamCachePolicy, UpstreamResponse } from './http-cache';
+import {
+  createUpstreamResilience,
+  RETRYABLE_STATUSES,
+  type AttemptVerdict,
+  type ResilienceOptions,
+  type ResilienceRegistry,
+  type UpstreamResilience,
+} from './resilience';
 
 /**
  * HTTP transport for a subgraph's REST client. This is the one place where an HTTP status
@@ -26,6 +34,13 @@ import type { HttpCache, UpstreamCache, UpstreamCachePolicy, UpstreamResponse } 
  * identical requests share one upstream call. Without a policy (or with `cachePolicy: false`,
  * which personal-data upstreams must state) the transport never touches the cache. Only
  * answers that passed the JSON and schema checks are stored; the mapping above is unchanged.
+ *
+ * Resilience (resilience.ts): every upstream request (a cache miss or revalidation; never a
+ * hit) runs under a retry policy and this transport's circuit breaker. GETs are retried on
+ * 502/503/504/429, connection errors and timeouts (default 2 retries, jittered back-off,
+ * Retry-After honoured up to a cap, all within a deadline); an open breaker answers
+ * DOWNSTREAM_SERVICE_ERROR with `circuit: "open"` without asking the upstream. The mapping
+ * above is what the last attempt got.
  */
 export interface RestTransportOptions {
   subgraph: string;
@@ -45,6 +60,15 @@ export interface RestTransportOptions {
    * cached. Upstreams that serve personal data must say `false`.
    */
   cachePolicy?: UpstreamCachePolicy | false;
+  /**
+   * Retries and circuit breaker: a process-wide registry (its options, and its `stats()`
+   * lists this transport), options for this transport alone, or `false` for neither.
+   * Default (absent): retries with the defaults of resilience.ts, NO breaker. A breaker is
+   * opt-in (pass a registry or options) until the stack wires a process-wide registry: the
+   * subgraphs' tests share one transport across fault-injection cases, where a breaker would
+   * carry state from one case to the next.
+   */
+  resilience?: ResilienceRegistry | ResilienceOptions | false;
 }
 
 export interface RequestOptions {
@@ -62,6 +86,8 @@ export interface RestTransport {
   /** GET a JSON document; `null` on 404. */
   getJson<S extends z.ZodTypeAny>(path: string, schema: S, options?: RequestOptions): Promise<z.infer<S> | null>;
   close(): Promise<void>;
+  /** Breaker state and counters of this upstream; null with `resilience: false`. */
+  resilience(): ReturnType<UpstreamResilience['stats']> | null;
 }
 
 class Semaphore {
@@ -97,6 +123,28 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
   const upstreamCache: UpstreamCache | null =
     options.cache && options.cachePolicy ? options.cache.forUpstream(where, options.cachePolicy) : null;
 
+  const resilienceWhere = { ...where, timeoutMs };
+  const resilience: UpstreamResilience | null =
+    options.resilience === false
+      ? null
+      : options.resilience && 'forUpstream' in options.resilience
+        ? options.resilience.forUpstream(resilienceWhere)
+        : createUpstreamResilience(resilienceWhere, options.resilience ?? { breaker: false });
+  /** Retry-After of the HTTP answer behind a thrown error (not part of the client-visible error). */
+  const retryAfterOf = new WeakMap<object, string | undefined>();
+  const classify = (error: unknown): AttemptVerdict => {
+    const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
+    if (extensions.code === 'UPSTREAM_TIMEOUT') return { retryable: true, breakerFailure: true };
+    const status = typeof extensions.status === 'number' ? extensions.status : undefined;
+    if (status === undefined) return { retryable: true, breakerFailure: true }; // not reachable
+    const answeredBadly = status >= 200 && status < 300; // malformed body
+    return {
+      retryable: RETRYABLE_STATUSES.has(status),
+      breakerFailure: answeredBadly || status >= 500 || status === 429,
+      retryAfter: retryAfterOf.get(error as object),
+    };
+  };
+
   const failure = (message: string, extra: Record<string, unknown> = {}) =>
     amtsError('DOWNSTREAM_SERVICE_ERROR', `${options.upstream} (behind subgraph ${options.subgraph}): ${message}`, {
       ...where,
@@ -112,7 +160,7 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
       let fresh: { data: z.infer<typeof schema> } | undefined;
 
       /** One upstream request; throws the mapped error codes, returns 200, 304 (if asked) or 404. */
-      const origin = (conditional: Record<string, string>): Promise<UpstreamResponse> =>
+      const attemptOrigin = (conditional: Record<string, string>, attemptTimeoutMs: number): Promise<UpstreamResponse> =>
         semaphore.run(async () => {
           let response: Dispatcher.ResponseData;
           try {
@@ -120,14 +168,14 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
               method: 'GET',
               dispatcher,
               headers: { ...headers, ...conditional },
-              signal: AbortSignal.timeout(timeoutMs),
+              signal: AbortSignal.timeout(attemptTimeoutMs),
             });
           } catch (error) {
             const name = (error as Error).name;
             if (name === 'TimeoutError' || name === 'AbortError') {
               throw amtsError(
                 'UPSTREAM_TIMEOUT',
-                `${options.upstream} (behind subgraph ${options.subgraph}) did not answer within ${timeoutMs} ms`,
+                `${options.upstream} (behind subgraph ${options.subgraph}) did not answer within ${timeoutMs} ms`, // the configured timeout (a last retry may get less)
                 where,
               );
             }
@@ -140,7 +188,10 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
           }
           if (statusCode < 200 || statusCode >= 300) {
             await response.body.dump();
-            throw failure(`answered HTTP ${statusCode}`, { status: statusCode });
+            const error = failure(`answered HTTP ${statusCode}`, { status: statusCode });
+            const retryAfter = response.headers['retry-after'];
+            retryAfterOf.set(error, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+            throw error;
           }
           let text: string;
           let json: unknown;
@@ -155,6 +206,11 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
           fresh = { data: parsed.data };
           return { status: statusCode, headers: response.headers, body: text };
         });
+      /** One upstream request with retries and the breaker (only GETs exist here: idempotent). */
+      const origin = (conditional: Record<string, string>): Promise<UpstreamResponse> =>
+        resilience
+          ? resilience.execute(({ timeoutMs: t }) => attemptOrigin(conditional, t), { idempotent: true, classify })
+          : attemptOrigin(conditional, timeoutMs);
 
       const perUser = Object.keys(requestOptions.headers ?? {}).some((name) => /^(authorization|cookie)$/i.test(name));
       const response = upstreamCache ? await upstreamCache.fetch({ url, headers, perUser }, origin) : await origin({});
@@ -173,6 +229,9 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
     },
     async close() {
       await ownDispatcher?.close();
+    },
+    resilience() {
+      return resilience?.stats() ?? null;
     },
   };
 }

@@ -252,7 +252,7 @@ describe('warnungen subgraph', () => {
       ]);
       expect(result.errors).toHaveLength(4);
       expect(new Set(result.errors!.map((e) => e.extensions!.code))).toEqual(new Set(['DOWNSTREAM_SERVICE_ERROR']));
-      expect(detailCalls()).toBe(2);
+      expect(detailCalls()).toBe(6); // 2 detail calls, each retried twice on 503 (subgraphs/lib/resilience.ts)
     });
   });
 });

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { matchesFilter, RecentRecords, type AuditFilter, type AuditQueryResult, type AuditRecord, type AuditStore } from './record';
@@ -10,7 +10,8 @@ import { matchesFilter, RecentRecords, type AuditFilter, type AuditQueryResult, 
  * `fsync` (default) — `fdatasync`ed, so a record is on disk before the response that it
  * audits is sent. Appends are serialised, so lines never interleave. After a failed write
  * the file is reopened on the next append (a disk that was full or a directory that was
- * missing recovers without a restart).
+ * missing recovers without a restart), and so is a file that was deleted or rotated away
+ * (the path is checked before each append; the new file gets the record).
  */
 export interface FileAuditStoreOptions {
   path: string;
@@ -22,13 +23,32 @@ export function createFileAuditStore(options: FileAuditStoreOptions): AuditStore
   const file = path.resolve(options.path);
   const fsync = options.fsync ?? true;
   let handle: FileHandle | null = null;
+  let inode: number | null = null;
   let queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * True when the path no longer names the file we hold open (deleted, or moved away by log
+   * rotation): records written to the old handle would be lost to anyone reading the path.
+   */
+  const pathMoved = async () => {
+    try {
+      return (await stat(file)).ino !== inode;
+    } catch {
+      return true;
+    }
+  };
 
   const write = async (line: string) => {
     try {
+      if (handle && (await pathMoved())) {
+        const old = handle;
+        handle = null;
+        await old.close().catch(() => {});
+      }
       if (!handle) {
         await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
         handle = await open(file, 'a', 0o600);
+        inode = (await handle.stat()).ino;
       }
       await handle.appendFile(line, 'utf8');
       if (fsync) await handle.datasync();

@@ -29,7 +29,12 @@ export interface AuditRecord {
   /** True when the response held more entities than recorded (`audit.maxEntities`). */
   entitiesTruncated: boolean;
   correlationId: string;
-  /** `served`: all requested restricted data was served; `filtered`: some was removed; `rejected`: nothing was executed. */
+  /** Records the subgraphs refused by their row-level rule (errors with code FORBIDDEN). */
+  rowLevelDenials: number;
+  /**
+   * `served`: all requested restricted data was served; `filtered`: some was removed by
+   * authorization or refused by a row-level rule; `rejected`: nothing was executed.
+   */
   outcome: 'served' | 'filtered' | 'rejected';
 }
 

@@ -6,7 +6,7 @@ import { createOfflinePlanner, toOperationPlan } from './apollo-plan';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { withoutGatewayEnforcedPurposes } from './security-features';
 import { createSupergraphFile, supergraphId } from './supergraph-file';
-import type { EngineContext, EngineRequest, ExecutionEngine, FetchObserver, OperationPlan, SupergraphInfo } from './types';
+import type { EngineContext, EngineRequest, ExecutionEngine, FetchInterceptor, FetchObserver, OperationPlan, SupergraphInfo } from './types';
 
 export interface ApolloEngineOptions {
   supergraphPath: string;
@@ -28,6 +28,8 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
   // Plan listeners and fetch observers (plan monitor, metrics, tracing): one list per engine.
   const planListeners = new Set<(context: EngineContext, plan: OperationPlan) => void>();
   const fetchObservers: FetchObserver[] = [];
+  // The entity cache (gateway/src/cache/), when enabled: read by each data source per fetch.
+  const interception: { interceptor: FetchInterceptor | null } = { interceptor: null };
   const planOffline = createOfflinePlanner();
   let info: SupergraphInfo | null = null;
   let executor: GatewayExecutor | null = null;
@@ -89,6 +91,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         timeoutMs: options.subgraphTimeoutMs,
         logger,
         observers: fetchObservers,
+        interception,
       });
       dataSources.push(dataSource);
       return dataSource;
@@ -154,6 +157,9 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         const index = fetchObservers.indexOf(observer);
         if (index >= 0) fetchObservers.splice(index, 1);
       };
+    },
+    interceptFetches(interceptor) {
+      interception.interceptor = interceptor;
     },
     supergraph: () => info,
     supergraphSdl: () => loadedSdl,

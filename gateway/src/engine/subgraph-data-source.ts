@@ -3,7 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { Pool } from 'undici';
 import type { Logger } from '../../../common/logger';
-import type { EngineContext, FetchInfo, FetchObserver, FetchOutcome } from './types';
+import type { EngineContext, FetchInfo, FetchInterceptor, FetchObserver, FetchOutcome, SubgraphResponse } from './types';
 
 /**
  * A lean subgraph client on a keep-alive undici Pool, replacing Apollo's
@@ -24,6 +24,19 @@ export interface SubgraphDataSourceOptions {
    * the array; observers added later are seen by later fetches.
    */
   observers?: readonly FetchObserver[];
+  /** The engine's fetch interceptor (entity cache), read at each fetch; absent = none. */
+  interception?: { readonly interceptor: FetchInterceptor | null };
+}
+
+/** `max-age` (or `s-maxage`) of a subgraph response's Cache-Control, by response object. */
+const maxAges = new WeakMap<object, number>();
+
+function parseMaxAge(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value) return null;
+  if (/(^|,)\s*(no-store|no-cache|private)\b/i.test(value)) return 0;
+  const match = /(?:^|,)\s*s-maxage=(\d+)/i.exec(value) ?? /(?:^|,)\s*max-age=(\d+)/i.exec(value);
+  return match ? Number(match[1]) : null;
 }
 
 const MAX_ERROR_CODES = 20;
@@ -49,6 +62,24 @@ export class SubgraphDataSource implements GraphQLDataSource {
   }
 
   async process(request: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const interceptor = this.options.interception?.interceptor;
+    if (!interceptor) return this.observed(request);
+    const variables = request.request.variables as Record<string, unknown> | undefined;
+    const info = {
+      subgraph: this.options.name,
+      operation: request.request.query ?? '',
+      entity: Boolean(variables && 'representations' in variables),
+      variables,
+    };
+    return (await interceptor(request.context as EngineContext, info, async (nextVariables) => {
+      const next = nextVariables === variables ? request : { ...request, request: { ...request.request, variables: nextVariables } };
+      const response = await this.observed(next as GraphQLDataSourceProcessOptions);
+      return { response: response as SubgraphResponse, maxAgeSeconds: maxAges.get(response) ?? null };
+    })) as GatewayGraphQLResponse;
+  }
+
+  /** One fetch as the observers (tracing, metrics, plan monitor) see it. */
+  private async observed(request: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const observers = this.options.observers ?? [];
     const outcome: FetchOutcome = { durationMs: 0, status: null, failure: null, errorCodes: [] };
     if (!observers.length) return this.send(request, {}, outcome);
@@ -135,6 +166,7 @@ export class SubgraphDataSource implements GraphQLDataSource {
 
     let statusCode: number;
     let text: string;
+    let cacheControl: string | string[] | undefined;
     try {
       const response = await this.pool.request({
         path: this.path,
@@ -147,6 +179,7 @@ export class SubgraphDataSource implements GraphQLDataSource {
       });
       statusCode = response.statusCode;
       outcome.status = statusCode;
+      cacheControl = response.headers['cache-control'];
       const length = Number(response.headers['content-length'] ?? 0);
       if (length > MAX_RESPONSE_BYTES) {
         await response.body.dump();
@@ -169,6 +202,8 @@ export class SubgraphDataSource implements GraphQLDataSource {
     if (!parsed || typeof parsed !== 'object' || (!('data' in parsed) && !('errors' in parsed))) {
       return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`, 'invalid_response');
     }
+    const maxAge = parseMaxAge(cacheControl);
+    if (maxAge !== null) maxAges.set(parsed, maxAge);
     return parsed as GatewayGraphQLResponse;
   }
 

@@ -90,6 +90,25 @@ export type FetchObserver = (
   fetch: FetchInfo,
 ) => { headers?: Record<string, string>; done?(outcome: FetchOutcome): void } | void;
 
+/** What a subgraph answered, as a fetch interceptor sees it. */
+export interface SubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * Sits in front of every subgraph fetch (the entity cache, gateway/src/cache/): it may answer
+ * from elsewhere, or call `send` (possibly with other variables, e.g. fewer representations)
+ * and change the answer. `maxAgeSeconds` of `send`'s result is the subgraph's
+ * `Cache-Control: max-age`, when it sent one.
+ */
+export type FetchInterceptor = (
+  context: EngineContext,
+  fetch: FetchInfo & { variables: Record<string, unknown> | undefined },
+  send: (variables: Record<string, unknown> | undefined) => Promise<{ response: SubgraphResponse; maxAgeSeconds: number | null }>,
+) => Promise<SubgraphResponse>;
+
 export interface ExecutionEngine {
   readonly kind: string;
   /** Loads the supergraph; resolves with the API schema. */
@@ -106,6 +125,8 @@ export interface ExecutionEngine {
   onQueryPlan(listener: (context: EngineContext, plan: OperationPlan) => void): () => void;
   /** Adds an observer of every subgraph fetch (timing, outcome, extra headers). */
   observeFetches(observer: FetchObserver): () => void;
+  /** Puts an interceptor in front of every subgraph fetch (at most one; the last one wins). */
+  interceptFetches(interceptor: FetchInterceptor | null): void;
   supergraph(): SupergraphInfo | null;
   /**
    * The SDL of the supergraph currently served (null before start). Plugins read what the

@@ -29,6 +29,8 @@ export interface RecordedRequest {
   fetches: RecordedFetch[];
   /** Fields removed from the operation by authorization for this request. */
   removedFields: number;
+  /** Entity cache lookups of this request (gateway/src/cache/), when an entity cache runs. */
+  entityCache?: { hits: number; misses: number } | null;
   at?: Date;
 }
 
@@ -89,6 +91,8 @@ interface Entry {
   fetches: Map<number, Usage>;
   plan: { supergraphId: string | null; fetchCount: number; root: PlanNode | null } | null;
   removedFields: number;
+  /** Entity cache lookups over all requests of this signature (null: no entity cache seen). */
+  entityCache: { hits: number; misses: number } | null;
   firstSeen: Date;
   lastSeen: Date;
 }
@@ -183,7 +187,10 @@ export function createPlanStore(options: { maxSignatures: number }): PlanStore {
     subgraphs: [...entry.subgraphs]
       .map(([name, usage]) => ({ name, fetches: usage.count, errors: usage.errors, latency: usage.latency.summary() }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
-    entityCacheHitRatio: null,
+    entityCacheHitRatio:
+      entry.entityCache && entry.entityCache.hits + entry.entityCache.misses > 0
+        ? entry.entityCache.hits / (entry.entityCache.hits + entry.entityCache.misses)
+        : null,
     authorizationRemovedFields: entry.removedFields,
     firstSeen: entry.firstSeen.toISOString(),
     lastSeen: entry.lastSeen.toISOString(),
@@ -205,6 +212,7 @@ export function createPlanStore(options: { maxSignatures: number }): PlanStore {
           fetches: new Map(),
           plan: null,
           removedFields: 0,
+          entityCache: null,
           firstSeen: at,
           lastSeen: at,
         };
@@ -218,6 +226,11 @@ export function createPlanStore(options: { maxSignatures: number }): PlanStore {
       entry.lastSeen = at;
       add(entry.usage, request.durationMs, request.failed);
       entry.removedFields += request.removedFields;
+      if (request.entityCache) {
+        entry.entityCache ??= { hits: 0, misses: 0 };
+        entry.entityCache.hits += request.entityCache.hits;
+        entry.entityCache.misses += request.entityCache.misses;
+      }
       if (request.plan && (!entry.plan || entry.plan.supergraphId !== request.supergraphId)) {
         // A new supergraph may plan differently: per-fetch statistics start again with it.
         entry.plan = { supergraphId: request.supergraphId, fetchCount: request.plan.fetchCount, root: sanitise(request.plan.root) };

@@ -25,6 +25,13 @@ import { useMetrics } from './use-metrics';
 import { useOpsPage } from './use-ops-page';
 import { usePlanMonitor } from './use-plan-monitor';
 import { useTracing } from './use-tracing';
+import { useRateLimit } from './use-rate-limit';
+import { usePersistedOperations } from './use-persisted-operations';
+import type { Identity } from '../../../common/identity';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { useEntityCache } from './use-entity-cache';
+import type { CacheStore } from '../../../common/cache';
+import type { EntityCache } from '../cache/entity-cache';
 
 export interface PluginDeps {
   config: GatewayConfig;
@@ -33,11 +40,16 @@ export interface PluginDeps {
   logger: Logger;
   /** Span processors for the gateway's tracer (OTLP exporter; in-memory exporter in tests). */
   spanProcessors?: readonly SpanProcessor[];
+  /** The process's cache store (shared with the upstream cache); required when `cache.enabled`. */
+  cacheStore?: CacheStore;
+  /** Receives the entity cache when enabled (tests, start script). */
+  onEntityCache?: (cache: EntityCache) => void;
 }
 
 /**
  * The gateway's plugins, in order. Each feature is one file in this folder; this list is
- * the only place that decides the order (limits → authentication → authorization → cache →
+ * the only place that decides the order (limits → authentication → rate limit → persisted
+ * operations → authorization → cache →
  * audit → plan monitor → metrics, as features arrive).
  */
 export function gatewayPlugins(deps: PluginDeps): Plugin[] {
@@ -56,6 +68,10 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
     const outcome = getAuthorizationOutcome(context);
     return outcome?.result === 'filtered' ? outcome.deniedPaths.length : 0;
   };
+  // The identity authentication verified, per request (shared with the rate limit).
+  const identities = new WeakMap<Request, Identity>();
+  // The entity cache, once its plugin created it (plan monitor: hit ratio per operation).
+  let entityCache: EntityCache | null = null;
   const probeHeaders = async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) });
   return [
     useHealth({ engine: deps.engine, probeHeaders: async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) }) }),
@@ -78,8 +94,17 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
     // Browsers may only send preflighted requests (JSON POST, or GET with this header).
     useCSRFPrevention({ requestHeaders: ['x-amtsgraph-csrf', 'apollo-require-preflight'] }),
     ...useLimits({ ...config.limits, blockFieldSuggestions: config.mode === 'production' }),
+    // Production: no introspection (field suggestions are off via useLimits above).
+    ...(config.mode === 'production' ? [{ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) } as Plugin] : []),
     // Authentication sets context.identity (ANONYMOUS without a token); refused requests end here.
-    useAuthentication({ config: config.authentication, mode: config.mode, authenticate, logger: deps.logger.child({ plugin: 'authentication' }) }) as Plugin,
+    useAuthentication({ config: config.authentication, mode: config.mode, authenticate, identities, logger: deps.logger.child({ plugin: 'authentication' }) }) as Plugin,
+    // Rate limit per token subject (anonymous: per client IP): needs the identity, so it runs
+    // in onRequest right after authentication, before anything is parsed (429 RATE_LIMITED).
+    ...(config.rateLimit.enabled
+      ? [useRateLimit({ ...config.rateLimit, graphqlEndpoint: '/graphql', identityOf: (request) => identities.get(request), logger: deps.logger.child({ plugin: 'rate-limit' }) })]
+      : []),
+    // Persisted operations / APQ (persisted/): resolves ids to query text before parsing.
+    usePersistedOperations({ ...config.persistedOperations, allowArbitrary: config.persistedOperations.allowArbitrary ?? true, apq: config.persistedOperations.apq ?? true, logger: deps.logger.child({ plugin: 'persisted-operations' }) }),
     useIdentityForwarding({ secret }) as Plugin,
     // Removes what context.identity may not read before planning (authz/); records the outcome.
     useAuthorization({
@@ -90,7 +115,26 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
       maxEntities: config.audit.maxEntities,
       logger: deps.logger.child({ plugin: 'authorization' }),
     }) as Plugin,
-    // (cache goes here)
+    // Entity cache in front of the subgraph fetches (cache/); POST /cache/invalidate (ops:cache).
+    ...(config.cache.enabled && deps.cacheStore
+      ? [
+          useEntityCache({
+            engine: deps.engine,
+            store: deps.cacheStore,
+            config: config.cache,
+            metrics: ops.metrics,
+            identify: async (request) => {
+              const outcome = await authenticate({ authorization: request.headers.get('authorization'), purpose: null });
+              return outcome.ok ? outcome.identity : null;
+            },
+            logger: deps.logger.child({ plugin: 'entity-cache' }),
+            onCache: (cache) => {
+              entityCache = cache;
+              deps.onEntityCache?.(cache);
+            },
+          }) as Plugin,
+        ]
+      : []),
     // One record per request that touched restricted data, written before the response (audit/).
     useAudit({
       store: createAuditStore(config.audit, deps.logger.child({ plugin: 'audit' })),
@@ -103,7 +147,7 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
     }) as Plugin,
     // Spans + per-request logger and log line; plan monitor (/ops, plan header); metrics.
     useTracing({ engine: deps.engine, logger: deps.logger, tracing: ops.tracing, signatures: ops.signatures }) as Plugin,
-    usePlanMonitor({ engine: deps.engine, store: ops.store, traffic: ops.traffic, signatures: ops.signatures, metrics: ops.metrics, removedFields }) as Plugin,
+    usePlanMonitor({ engine: deps.engine, store: ops.store, traffic: ops.traffic, signatures: ops.signatures, metrics: ops.metrics, removedFields, entityCache: (context) => entityCache?.requestCounts(context) ?? null }) as Plugin,
     ...(ops.metrics ? [useMetrics({ engine: deps.engine, metrics: ops.metrics, signatures: ops.signatures, removedFields }) as Plugin] : []),
     useExecutionEngine(deps.engine, deps.schema) as Plugin,
   ];

@@ -40,8 +40,14 @@ export const AUDIT_READ_SCOPE = 'audit:read';
 const MAX_LIMIT = 10_000;
 const DEFAULT_LIMIT = 100;
 
-function recordFor(outcome: AuthorizationOutcome, context: Partial<GatewayContext> | undefined): AuditRecord {
+function recordFor(
+  outcome: AuthorizationOutcome,
+  context: Partial<GatewayContext> | undefined,
+  errors: readonly { extensions?: Record<string, unknown> }[],
+): AuditRecord {
   const identity = context?.identity ?? ANONYMOUS;
+  // Row-level denials come from the subgraphs (FORBIDDEN): the request was not fully served.
+  const rowLevelDenials = errors.filter((e) => e.extensions?.code === 'FORBIDDEN').length;
   return {
     time: new Date().toISOString(),
     subject: identity.sub,
@@ -56,7 +62,8 @@ function recordFor(outcome: AuthorizationOutcome, context: Partial<GatewayContex
     entities: [...outcome.entities],
     entitiesTruncated: outcome.entitiesTruncated,
     correlationId: context?.correlationId ?? '',
-    outcome: outcome.result,
+    rowLevelDenials,
+    outcome: outcome.result === 'served' && rowLevelDenials > 0 ? 'filtered' : outcome.result,
   };
 }
 
@@ -133,7 +140,10 @@ export function useAudit(options: AuditPluginOptions): Plugin<GatewayContext> {
       const outcome = getAuthorizationOutcome(request);
       if (!outcome || outcome.requested.length === 0) return;
       const context = contexts.get(request);
-      const record = recordFor(outcome, context);
+      const errors = ((result as { errors?: readonly { extensions?: Record<string, unknown> }[] }).errors ?? []) as readonly {
+        extensions?: Record<string, unknown>;
+      }[];
+      const record = recordFor(outcome, context, errors);
       try {
         await store.append(record);
       } catch (error) {

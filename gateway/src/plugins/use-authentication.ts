@@ -12,6 +12,8 @@ export interface AuthenticationOptions {
   logger: Logger;
   /** Replaces the authenticator built from `config` (unit tests). */
   authenticate?: Authenticator;
+  /** Where the verified identity is kept per request; pass one to share it (the rate limit reads it in onRequest). */
+  identities?: WeakMap<Request, Identity>;
 }
 
 /**
@@ -32,7 +34,7 @@ export function useAuthentication(options: AuthenticationOptions): Plugin<Gatewa
       clockSkewSeconds: options.config.clockSkewSeconds,
       allowedPurposes: options.config.allowedPurposes,
     });
-  const identities = new WeakMap<Request, Identity>();
+  const identities = options.identities ?? new WeakMap<Request, Identity>();
   return {
     async onRequest({ request, endResponse, fetchAPI }) {
       const outcome = await authenticate({

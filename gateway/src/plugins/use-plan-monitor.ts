@@ -32,6 +32,8 @@ export interface PlanMonitorOptions {
   metrics?: GatewayMetrics | null;
   /** Fields authorization removed from this request's operation (0 when it reports nothing). */
   removedFields?: (context: GatewayContext) => number;
+  /** Entity cache lookups of this request (hit ratio per operation); null without an entity cache. */
+  entityCache?: (context: GatewayContext) => { hits: number; misses: number } | null;
 }
 
 interface RequestState {
@@ -199,6 +201,7 @@ export function usePlanMonitor(options: PlanMonitorOptions): Plugin<GatewayConte
             supergraphId: engine.supergraph()?.id ?? null,
             fetches: state.fetches,
             removedFields: options.removedFields?.(context) ?? 0,
+            entityCache: options.entityCache?.(context) ?? null,
           });
           if (mode === 'include' && state.plan) {
             setResult({ ...single, extensions: { ...single.extensions, queryPlan: { mode, text: state.plan.text, root: state.plan.root } } });

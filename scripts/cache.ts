@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRedisStore, namespaced, readRedisUrl } from '../common/cache';
+import { silentLogger } from '../common/logger';
+import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
+import { createEntityCache, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
+
+/**
+ * `npm run -s cache -- invalidate (--type T --key JSON | --subgraph NAME | --tag TAG)
+ * [--redis URL] [--prefix P] [--supergraph PATH]` drops entity cache entries.
+ *
+ * It talks to Redis directly (REDIS_URL, or --redis) with the same key layout as the gateway
+ * (gateway/src/cache/entity-cache.ts), so it works while no gateway runs. Gateways sharing
+ * that Redis see the change at once: the entity cache has no process-local layer. (Operators
+ * without Redis access use `POST /cache/invalidate` with scope ops:cache instead.)
+ */
+export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key '<json>' | --subgraph <name> | --tag <type:key>) [--redis <url>] [--prefix <p>] [--supergraph <path>]
+
+  --type, --key  one entity, e.g. --type Municipality --key '{"ags":"05122000"}'
+  --subgraph     every entry of one subgraph, e.g. --subgraph warnungen
+  --tag          everything about one entity: <type lowercased>:<key value>, e.g. --tag municipality:05122000
+  --redis        Redis URL (default REDIS_URL)
+  --prefix       key prefix (default amtsgraph:)
+  --supergraph   supergraph file (default schema/supergraph.graphql)
+`;
+
+export interface CacheIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runCacheCli(argv: string[], io: CacheIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        type: { type: 'string' },
+        key: { type: 'string' },
+        subgraph: { type: 'string' },
+        tag: { type: 'string' },
+        redis: { type: 'string' },
+        prefix: { type: 'string' },
+        supergraph: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (positionals[0] !== 'invalidate' || positionals.length !== 1) {
+    io.err(`Expected the command "invalidate", received ${JSON.stringify(positionals.join(' '))}\n\n${USAGE}`);
+    return 2;
+  }
+  let target: InvalidationTarget;
+  const chosen = [values.type !== undefined || values.key !== undefined, values.subgraph !== undefined, values.tag !== undefined].filter(Boolean).length;
+  if (chosen !== 1) {
+    io.err(`Give exactly one of --type/--key, --subgraph, --tag\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.subgraph !== undefined) target = { subgraph: values.subgraph };
+  else if (values.tag !== undefined) target = { tag: values.tag };
+  else {
+    let key: unknown;
+    try {
+      key = JSON.parse(values.key ?? '');
+    } catch {
+      key = null;
+    }
+    if (!values.type || !key || typeof key !== 'object' || Array.isArray(key)) {
+      io.err(`--type needs --key with a JSON object such as '{"ags":"05122000"}', received ${JSON.stringify(values.key ?? null)}\n`);
+      return 2;
+    }
+    target = { type: values.type, key: key as Record<string, unknown> };
+  }
+  const url = values.redis ?? readRedisUrl(io.env);
+  if (!url) {
+    io.err('Set REDIS_URL (or --redis redis://127.0.0.1:6379): the entity cache lives in Redis.\n');
+    return 2;
+  }
+  const sdl = readFileSync(values.supergraph ?? path.join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
+  const store = createRedisStore({ url, keyPrefix: values.prefix ?? 'amtsgraph:', commandTimeoutMs: 2_000, logger: silentLogger });
+  try {
+    if (!(await store.whenReady(3_000))) {
+      io.err(`Redis at ${store.description} did not answer.\n`);
+      return 1;
+    }
+    const cache = createEntityCache({
+      store: namespaced(store, 'entity'),
+      config: freezeCache(cacheSchema.parse({ enabled: true })),
+      supergraphSdl: () => sdl,
+      logger: silentLogger,
+    });
+    const result = await cache.invalidate(target);
+    io.out(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (error) {
+    io.err(`${(error as Error).message}\n`);
+    return 2;
+  } finally {
+    await store.close();
+  }
+}
+
+if (require.main === module) {
+  void runCacheCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env }).then((code) => {
+    process.exitCode = code;
+  });
+}
