@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../common/env';
 import { silentLogger } from '../common/logger';
 import { auditFromEnv, auditSchema } from '../gateway/src/audit/config';
 import { queryFile } from '../gateway/src/audit/file-store';
 import { parseSince, type AuditFilter, type AuditQueryResult, type AuditRecord } from '../gateway/src/audit/record';
 import { createRedisAuditStore } from '../gateway/src/audit/redis-store';
+import { parseCommand } from './cli';
 
 /**
  * `npm run -s audit -- [--subject …] [--since …] [--until …] [--limit N] [--json]
@@ -63,35 +63,24 @@ export function formatTable(result: AuditQueryResult): string {
 
 /** Runs the command; returns the exit code (0 ok, 1 store unreadable, 2 bad arguments). */
 export async function auditCommand(argv: string[], io: AuditIo): Promise<number> {
-  const fail = (message: string) => {
-    io.err(`audit: ${message}\n\n${USAGE}`);
-    return 2;
-  };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        subject: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        file: { type: 'string' },
-        redis: { type: 'string' },
-        stream: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'audit',
+    USAGE,
+    argv,
+    {
+    subject: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    file: { type: 'string' },
+    redis: { type: 'string' },
+    stream: { type: 'string' },
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, fail } = parsed;
   const filter: AuditFilter = { limit: 100 };
   if (typeof values.subject === 'string') filter.subject = values.subject;
   for (const name of ['since', 'until'] as const) {

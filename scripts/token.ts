@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../common/env';
 import { DEV_DIR } from '../common/secrets';
 import { agsProblem, DEFAULT_ALLOWED_PURPOSES, parseScopes, subjectProblem } from '../gateway/src/auth/claims';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevIssuer } from '../gateway/src/auth/dev-issuer';
 import { readAllowedPurposes } from '../gateway/src/config';
+import { parseCommand } from './cli';
 
 /**
  * `npm run -s token -- --sub … [--scope "a b"] [--ags 05122000] [--purpose …] [--ttl 3600]`
@@ -38,33 +38,22 @@ export interface TokenIo {
 
 /** Runs the command; returns the exit code (0 ok, 2 bad arguments). */
 export async function tokenCommand(argv: string[], io: TokenIo): Promise<number> {
-  const fail = (message: string) => {
-    io.err(`token: ${message}\n\n${USAGE}`);
-    return 2;
-  };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sub: { type: 'string' },
-        scope: { type: 'string' },
-        ags: { type: 'string' },
-        purpose: { type: 'string' },
-        ttl: { type: 'string' },
-        dir: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'token',
+    USAGE,
+    argv,
+    {
+    sub: { type: 'string' },
+    scope: { type: 'string' },
+    ags: { type: 'string' },
+    purpose: { type: 'string' },
+    ttl: { type: 'string' },
+    dir: { type: 'string' },
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, fail } = parsed;
   const sub = values.sub as string | undefined;
   if (sub === undefined) return fail('--sub is required (the subject of the caller, e.g. --sub sb-mueller)');
   const subProblem = subjectProblem(sub);
