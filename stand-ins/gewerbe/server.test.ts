@@ -1,25 +1,13 @@
 import { ageOn, registryMunicipalities, residentById } from '../lib/residents';
-import type { RunningStandIn } from '../lib/stand-in';
+import { expectOpenApiMatchesServedPaths, serveForTests } from '../lib/testkit';
 import { createMelderegisterHbStandIn } from '../melderegister-hb/server';
 import { createMelderegisterNrwStandIn } from '../melderegister-nrw/server';
 import { betriebeOf } from './data';
 import { createGewerbeStandIn } from './server';
 
 const standIn = createGewerbeStandIn();
-let running: RunningStandIn;
-beforeAll(async () => {
-  running = await standIn.listen(0);
-});
-afterAll(() => running.close());
-beforeEach(() => {
-  standIn.setFault(null);
-  standIn.resetStats();
-});
-
-const get = async (path: string) => {
-  const response = await fetch(`${running.url}${path}`);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-};
+const served = serveForTests(standIn);
+const { get } = served;
 
 describe('gewerbe stand-in (XGewerbeanzeige structure)', () => {
   it('serves one business with XGewerbeanzeige field names and its owner as a registry id', async () => {
@@ -112,18 +100,9 @@ describe('gewerbe stand-in (XGewerbeanzeige structure)', () => {
 
 describe('gewerbe openapi.yaml', () => {
   it('documents exactly the paths the stand-in serves', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { parse } = await import('yaml');
-    const doc = parse(readFileSync(`${__dirname}/openapi.yaml`, 'utf8')) as { paths: Record<string, unknown> };
-    const served: Record<string, string> = {
+    await expectOpenApiMatchesServedPaths(__dirname, served.url(), {
       '/gewerberegister/v1/betriebe': '/gewerberegister/v1/betriebe?gemeindeSchluessel=05122000',
       '/gewerberegister/v1/betriebe/{id}': '/gewerberegister/v1/betriebe/GW-05122000-000016',
-    };
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(served).sort());
-    for (const [path, concrete] of Object.entries(served)) {
-      const response = await fetch(`${running.url}${concrete}`);
-      expect(`${path} ${response.status}`).toBe(`${path} 200`);
-      await response.arrayBuffer();
-    }
+    });
   });
 });

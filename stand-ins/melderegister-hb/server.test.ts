@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { RunningStandIn } from '../lib/stand-in';
+import { expectOpenApiMatchesServedPaths, serveForTests } from '../lib/testkit';
 import { createMelderegisterHbStandIn } from './server';
 
 /** Log lines the stand-in writes (to prove that searched names never reach them). */
@@ -15,20 +15,8 @@ const logger = pino(
   }),
 );
 const standIn = createMelderegisterHbStandIn({ logger });
-let running: RunningStandIn;
-beforeAll(async () => {
-  running = await standIn.listen(0);
-});
-afterAll(() => running.close());
-beforeEach(() => {
-  standIn.setFault(null);
-  standIn.resetStats();
-});
-
-const get = async (path: string) => {
-  const response = await fetch(`${running.url}${path}`);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-};
+const served = serveForTests(standIn);
+const { get } = served;
 
 describe('melderegister-hb stand-in (vendor flavour HB)', () => {
   it('serves one resident in its own field names, ISO dates and no-store caching', async () => {
@@ -85,7 +73,7 @@ describe('melderegister-hb stand-in (vendor flavour HB)', () => {
   });
 
   it('answers errors as RFC 7807 problems', async () => {
-    const response = await fetch(`${running.url}/api/v2/einwohner?gemeinde=05122000`);
+    const response = await fetch(`${served.url()}/api/v2/einwohner?gemeinde=05122000`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toEqual({
@@ -110,19 +98,10 @@ describe('melderegister-hb stand-in (vendor flavour HB)', () => {
 
 describe('melderegister-hb openapi.yaml', () => {
   it('documents exactly the paths the stand-in serves', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { parse } = await import('yaml');
-    const doc = parse(readFileSync(`${__dirname}/openapi.yaml`, 'utf8')) as { paths: Record<string, unknown> };
-    const served: Record<string, string> = {
+    await expectOpenApiMatchesServedPaths(__dirname, served.url(), {
       '/api/v2/einwohner': '/api/v2/einwohner?gemeinde=04011000',
       '/api/v2/einwohner/{id}': '/api/v2/einwohner/HB-04011000-000007',
       '/api/v2/gemeinden/{ags}/statistik': '/api/v2/gemeinden/04012000/statistik',
-    };
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(served).sort());
-    for (const [path, concrete] of Object.entries(served)) {
-      const response = await fetch(`${running.url}${concrete}`);
-      expect(`${path} ${response.status}`).toBe(`${path} 200`);
-      await response.arrayBuffer();
-    }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { RunningStandIn } from '../lib/stand-in';
+import { expectOpenApiMatchesServedPaths, serveForTests } from '../lib/testkit';
 import { createMelderegisterNrwStandIn } from './server';
 
 const logLines: string[] = [];
@@ -14,20 +14,8 @@ const logger = pino(
   }),
 );
 const standIn = createMelderegisterNrwStandIn({ logger });
-let running: RunningStandIn;
-beforeAll(async () => {
-  running = await standIn.listen(0);
-});
-afterAll(() => running.close());
-beforeEach(() => {
-  standIn.setFault(null);
-  standIn.resetStats();
-});
-
-const get = async (path: string) => {
-  const response = await fetch(`${running.url}${path}`);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-};
+const served = serveForTests(standIn);
+const { get } = served;
 
 /** Follows `next` until the end; returns every person id in order and the number of pages. */
 async function allPages(query: string, pageSize: number) {
@@ -129,19 +117,10 @@ describe('melderegister-nrw stand-in (vendor flavour NRW)', () => {
 
 describe('melderegister-nrw openapi.yaml', () => {
   it('documents exactly the paths the stand-in serves', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { parse } = await import('yaml');
-    const doc = parse(readFileSync(`${__dirname}/openapi.yaml`, 'utf8')) as { paths: Record<string, unknown> };
-    const served: Record<string, string> = {
+    await expectOpenApiMatchesServedPaths(__dirname, served.url(), {
       '/meldewesen/personen': '/meldewesen/personen?ags=05334002',
       '/meldewesen/personen/{personId}': '/meldewesen/personen/NW-05122000-000009',
       '/meldewesen/statistik': '/meldewesen/statistik?ags=05122000,05334002',
-    };
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(served).sort());
-    for (const [path, concrete] of Object.entries(served)) {
-      const response = await fetch(`${running.url}${concrete}`);
-      expect(`${path} ${response.status}`).toBe(`${path} 200`);
-      await response.arrayBuffer();
-    }
+    });
   });
 });
