@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   AUDIT_UNAVAILABLE: 'The access to personal data could not be recorded in the audit trail, so that data was withheld (null); public parts are still served.',
   DOWNSTREAM_SERVICE_ERROR: 'A subgraph or the REST service behind it failed; other parts of the response are still served.',
   UPSTREAM_TIMEOUT: 'The REST service behind a subgraph did not answer in time.',
+  REQUEST_TIMEOUT: 'The whole request took longer than the gateway allows (limits.requestDeadlineMs, default 15 s); its subgraph fetches were cancelled and no data is returned.',
   INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the correlation id.',
 } as const;
 

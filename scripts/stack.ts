@@ -11,6 +11,7 @@ import type { EntityCache } from '../gateway/src/cache/entity-cache';
 import type { StandIn } from '../stand-ins/lib/stand-in';
 import { STAND_IN_FACTORIES } from '../stand-ins/registry';
 import { createHttpCache, type HttpCache, type UpstreamCachePolicy } from '../subgraphs/lib/http-cache';
+import { createResilienceRegistry, type ResilienceOptions, type ResilienceRegistry } from '../subgraphs/lib/resilience';
 import { SUBGRAPH_FACTORIES, type ClosableSubgraph } from '../subgraphs/registry';
 
 /**
@@ -41,6 +42,14 @@ export interface StackOptions {
    * in-memory store.
    */
   upstreamCache?: false | UpstreamCacheSetup;
+  /**
+   * Upstream resilience of the subgraphs' REST transports (subgraphs/lib/resilience.ts): ONE
+   * registry for the process, so every upstream gets its circuit breaker. Absent or `false`:
+   * transports keep their default (retries, NO breaker), so integration tests count exact
+   * upstream requests. `{}`: breaker and retries with the defaults; `breaker`/`retry` override.
+   * Breaker transitions are logged (warn) with subgraph, upstream, states and reason only.
+   */
+  resilience?: false | Pick<ResilienceOptions, 'breaker' | 'retry'>;
   /** Receives the gateway's entity cache when `gateway.cache.enabled` (tests: invalidate, stats). */
   onEntityCache?: (cache: EntityCache) => void;
 }
@@ -66,6 +75,8 @@ export interface Stack {
   upstreamUrls: Record<StandInName, string>;
   /** The subgraphs' upstream HTTP cache (`stats()`, `purge()`); null without one. */
   upstreamCache: HttpCache | null;
+  /** The subgraphs' upstream resilience registry (breaker `stats()`); null without `resilience`. */
+  resilience: ResilienceRegistry | null;
   /** Stops one stand-in (for partial-failure tests); `restartStandIn` brings it back on the same port. */
   stopStandIn(name: StandInName): Promise<void>;
   restartStandIn(name: StandInName): Promise<void>;
@@ -86,6 +97,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let ownedStore: CacheStore | undefined;
   /** ONE store per process: the upstream cache and the gateway's entity cache share it. */
   let sharedStore: CacheStore | undefined;
+  const resilienceLogger = logger.child({ component: 'upstream-resilience' });
+  const resilience: ResilienceRegistry | null = options.resilience
+    ? createResilienceRegistry({
+        ...options.resilience,
+        breaker: options.resilience.breaker ?? {},
+        onTransition: (t) => resilienceLogger.warn({ subgraph: t.subgraph, upstream: t.upstream, from: t.from, to: t.to, reason: t.reason }, 'circuit breaker transition'),
+      })
+    : null;
 
   try {
     const cacheSetup = options.upstreamCache;
@@ -139,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         logger: logger.child({ component: `subgraph-${name}` }),
         identitySecret: secret,
         cache: upstreamCache ?? undefined,
+        resilience: resilience ?? undefined,
       });
       const listening = await listen(server, options.subgraphPorts?.[name] ?? 0, host, '/graphql');
       subgraphs[name] = { server, url: listening.url, listening };
@@ -174,6 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       subgraphs,
       upstreamUrls,
       upstreamCache,
+      resilience,
       async stopStandIn(name) {
         await standIns[name]?.close();
       },

@@ -41,6 +41,8 @@ async function main() {
     gateway: gatewayOptions,
     upstreamUrls,
     upstreamCache: { redisUrl },
+    // Circuit breaker per upstream with the defaults of subgraphs/lib/resilience.ts.
+    resilience: {},
     logger,
     onProgress: (message) => out(`  ✓ ${message}`),
   });

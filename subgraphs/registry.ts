@@ -6,6 +6,7 @@ import { createKommunenSubgraph } from './kommunen/server';
 import { createLeistungenSubgraph } from './leistungen/server';
 import type { SubgraphServer } from './lib/create-subgraph-server';
 import type { HttpCache } from './lib/http-cache';
+import type { ResilienceRegistry } from './lib/resilience';
 import { createMelderegisterSubgraph } from './melderegister/server';
 import { createRatsinfoSubgraph } from './ratsinfo/server';
 import { createWarnungenSubgraph } from './warnungen/server';
@@ -24,29 +25,37 @@ export interface SubgraphBuildOptions {
    * Each subgraph decides per upstream whether and how it is used (its `cachePolicy`).
    */
   cache?: HttpCache;
+  /**
+   * The process's upstream resilience registry (subgraphs/lib/resilience.ts): every REST
+   * transport gets its circuit breaker (and retry policy) from it. Absent: retries with the
+   * defaults, no breaker. Unlike the cache, personal-data upstreams get it too (it keeps
+   * nothing of a request).
+   */
+  resilience?: ResilienceRegistry;
 }
 
 /** Every subgraph by name, built against the given upstream URLs. */
 export const SUBGRAPH_FACTORIES: Record<SubgraphName, (options: SubgraphBuildOptions) => ClosableSubgraph> = {
-  kommunen: ({ upstreams, timeoutMs, logger, identitySecret, cache }) =>
-    createKommunenSubgraph({ registerUrl: upstreams.register, timeoutMs, logger, identitySecret, cache }),
-  leistungen: ({ upstreams, timeoutMs, logger, identitySecret, cache }) =>
-    createLeistungenSubgraph({ leikaUrl: upstreams.leika, timeoutMs, logger, identitySecret, cache }),
-  abfall: ({ upstreams, timeoutMs, logger, identitySecret, cache }) =>
-    createAbfallSubgraph({ abfallnaviUrl: upstreams.abfallnavi, timeoutMs, logger, identitySecret, cache }),
-  ratsinfo: ({ upstreams, timeoutMs, logger, identitySecret, cache }) =>
-    createRatsinfoSubgraph({ oparlUrl: upstreams.oparl, timeoutMs, logger, identitySecret, cache }),
-  warnungen: ({ upstreams, timeoutMs, logger, identitySecret, cache }) =>
-    createWarnungenSubgraph({ ninaUrl: upstreams.nina, timeoutMs, logger, identitySecret, cache }),
+  kommunen: ({ upstreams, timeoutMs, logger, identitySecret, cache, resilience }) =>
+    createKommunenSubgraph({ registerUrl: upstreams.register, timeoutMs, logger, identitySecret, cache, resilience }),
+  leistungen: ({ upstreams, timeoutMs, logger, identitySecret, cache, resilience }) =>
+    createLeistungenSubgraph({ leikaUrl: upstreams.leika, timeoutMs, logger, identitySecret, cache, resilience }),
+  abfall: ({ upstreams, timeoutMs, logger, identitySecret, cache, resilience }) =>
+    createAbfallSubgraph({ abfallnaviUrl: upstreams.abfallnavi, timeoutMs, logger, identitySecret, cache, resilience }),
+  ratsinfo: ({ upstreams, timeoutMs, logger, identitySecret, cache, resilience }) =>
+    createRatsinfoSubgraph({ oparlUrl: upstreams.oparl, timeoutMs, logger, identitySecret, cache, resilience }),
+  warnungen: ({ upstreams, timeoutMs, logger, identitySecret, cache, resilience }) =>
+    createWarnungenSubgraph({ ninaUrl: upstreams.nina, timeoutMs, logger, identitySecret, cache, resilience }),
   // Personal data: these two never get the shared upstream cache.
-  melderegister: ({ upstreams, timeoutMs, logger, identitySecret }) =>
+  melderegister: ({ upstreams, timeoutMs, logger, identitySecret, resilience }) =>
     createMelderegisterSubgraph({
       melderegisterHbUrl: upstreams['melderegister-hb'],
       melderegisterNrwUrl: upstreams['melderegister-nrw'],
       timeoutMs,
       logger,
       identitySecret,
+      resilience,
     }),
-  gewerbe: ({ upstreams, timeoutMs, logger, identitySecret }) =>
-    createGewerbeSubgraph({ gewerbeUrl: upstreams.gewerbe, timeoutMs, logger, identitySecret }),
+  gewerbe: ({ upstreams, timeoutMs, logger, identitySecret, resilience }) =>
+    createGewerbeSubgraph({ gewerbeUrl: upstreams.gewerbe, timeoutMs, logger, identitySecret, resilience }),
 };

@@ -40,6 +40,11 @@ const configSchema = z
         maxAliases: z.number().int().min(0).default(30),
         maxDirectives: z.number().int().min(0).default(50),
         maxCost: z.number().int().min(10).default(5_000),
+        /**
+         * Total time one GraphQL request may take, in ms (plugins/use-request-deadline.ts):
+         * then the client gets REQUEST_TIMEOUT and the request's subgraph fetches are cancelled.
+         */
+        requestDeadlineMs: z.number().int().min(1).max(600_000).default(15_000),
       })
       .strict()
       .default({}),

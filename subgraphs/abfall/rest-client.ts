@@ -48,6 +48,8 @@ export interface AbfallnaviClientOptions {
   timeoutMs?: number;
   cache?: RestTransportOptions['cache'];
   cachePolicy?: RestTransportOptions['cachePolicy'];
+  /** Upstream resilience (retries, breaker); every per-service transport registers its own breaker. */
+  resilience?: RestTransportOptions['resilience'];
 }
 
 export function serviceBaseUrl(baseUrl: string, service: string): string {
@@ -72,6 +74,7 @@ export function createAbfallnaviClient(options: AbfallnaviClientOptions) {
         timeoutMs: options.timeoutMs,
         cache: options.cache,
         cachePolicy: options.cachePolicy,
+        resilience: options.resilience,
       });
       transports.set(service, transport);
     }

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
 import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, SUBGRAPH, type AbfallContext } from './resolvers';
 import { createAbfallnaviClient } from './rest-client';
@@ -23,6 +24,8 @@ export interface AbfallConfig {
   logger?: Logger;
   /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
   cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Collection calendars change rarely but do get corrected: at most six hours. */
@@ -35,6 +38,7 @@ export function createAbfallSubgraph(config: AbfallConfig): SubgraphServer & { c
     baseUrl: config.abfallnaviUrl,
     timeoutMs: config.timeoutMs,
     cache: config.cache,
+    resilience: config.resilience,
     cachePolicy: ABFALLNAVI_CACHE_POLICY,
   });
   const server = createSubgraphServer<AbfallContext>({

@@ -2,4 +2,4 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createGewerbeSubgraph } from './server';
 
-runSubgraph('gewerbe', (logger, identitySecret) => createGewerbeSubgraph({ gewerbeUrl: upstreamUrl('gewerbe'), logger, identitySecret }));
+runSubgraph('gewerbe', (logger, identitySecret, resilience) => createGewerbeSubgraph({ gewerbeUrl: upstreamUrl('gewerbe'), logger, identitySecret, resilience }));

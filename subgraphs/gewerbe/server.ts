@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, SUBGRAPH, type GewerbeContext } from './resolvers';
 import { createGewerbeClient } from './rest-client';
@@ -16,11 +17,13 @@ export interface GewerbeConfig {
   /** Secret that verifies the gateway-signed identity header; unset: no check, every caller anonymous (unit tests only). */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Builds the gewerbe subgraph (never listens; see index.ts). */
 export function createGewerbeSubgraph(config: GewerbeConfig): SubgraphServer & { close(): Promise<void> } {
-  const client = createGewerbeClient({ subgraph: SUBGRAPH, baseUrl: config.gewerbeUrl, timeoutMs: config.timeoutMs });
+  const client = createGewerbeClient({ subgraph: SUBGRAPH, baseUrl: config.gewerbeUrl, timeoutMs: config.timeoutMs, resilience: config.resilience });
   const server = createSubgraphServer<GewerbeContext>({
     name: SUBGRAPH,
     typeDefs,

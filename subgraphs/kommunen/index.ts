@@ -2,4 +2,4 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createKommunenSubgraph } from './server';
 
-runSubgraph('kommunen', (logger, identitySecret) => createKommunenSubgraph({ registerUrl: upstreamUrl('register'), logger, identitySecret }));
+runSubgraph('kommunen', (logger, identitySecret, resilience) => createKommunenSubgraph({ registerUrl: upstreamUrl('register'), logger, identitySecret, resilience }));

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
 import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, type KommunenContext } from './resolvers';
 import { createRegisterClient } from './rest-client';
@@ -19,6 +20,8 @@ export interface KommunenConfig {
   logger?: Logger;
   /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
   cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Register facts change once a year (Gebietsstand); the register sends max-age itself. */
@@ -31,6 +34,7 @@ export function createKommunenSubgraph(config: KommunenConfig): SubgraphServer &
     baseUrl: config.registerUrl,
     timeoutMs: config.timeoutMs,
     cache: config.cache,
+    resilience: config.resilience,
     cachePolicy: REGISTER_CACHE_POLICY,
   });
   const server = createSubgraphServer<KommunenContext>({

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
 import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, type LeistungenContext } from './resolvers';
 import { createLeikaClient } from './rest-client';
@@ -19,6 +20,8 @@ export interface LeistungenConfig {
   logger?: Logger;
   /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
   cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Catalogue, routing and tax offices are reference data; the upstream sends max-age itself. */
@@ -31,6 +34,7 @@ export function createLeistungenSubgraph(config: LeistungenConfig): SubgraphServ
     baseUrl: config.leikaUrl,
     timeoutMs: config.timeoutMs,
     cache: config.cache,
+    resilience: config.resilience,
     cachePolicy: LEIKA_CACHE_POLICY,
   });
   const server = createSubgraphServer<LeistungenContext>({

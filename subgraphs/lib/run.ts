@@ -5,18 +5,25 @@ import { listen } from '../../common/listen';
 import { createLogger, type Logger } from '../../common/logger';
 import type { SubgraphName } from '../../common/services';
 import type { SubgraphServer } from './create-subgraph-server';
+import { createResilienceRegistry, type ResilienceRegistry } from './resilience';
 
 /**
  * Entry point shared by every subgraph's index.ts: builds the server, listens on
  * `<NAME>_PORT` (default from common/services.ts) and stops cleanly on SIGINT/SIGTERM.
+ * `build` gets the process's resilience registry (circuit breaker per upstream with the
+ * defaults of resilience.ts; transitions logged at warn) to hand to its REST clients.
  */
 export function runSubgraph(
   name: SubgraphName,
-  build: (logger: Logger, identitySecret: Uint8Array) => SubgraphServer & { close?: () => Promise<void> },
+  build: (logger: Logger, identitySecret: Uint8Array, resilience: ResilienceRegistry) => SubgraphServer & { close?: () => Promise<void> },
 ): void {
   const logger = createLogger({ name: `subgraph-${name}` });
   // The subgraph answers only requests the gateway signed (common/identity.ts).
-  const server = build(logger, identitySecret(identitySecretValue()));
+  const resilience = createResilienceRegistry({
+    onTransition: (t) =>
+      logger.warn({ upstream: t.upstream, from: t.from, to: t.to, reason: t.reason }, 'circuit breaker transition'),
+  });
+  const server = build(logger, identitySecret(identitySecretValue()), resilience);
   listen(server, subgraphPort(name), readHost())
     .then((listening) => {
       logger.info({ url: `${listening.url}/graphql` }, 'subgraph listening');

@@ -2,11 +2,12 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createMelderegisterSubgraph } from './server';
 
-runSubgraph('melderegister', (logger, identitySecret) =>
+runSubgraph('melderegister', (logger, identitySecret, resilience) =>
   createMelderegisterSubgraph({
     melderegisterHbUrl: upstreamUrl('melderegister-hb'),
     melderegisterNrwUrl: upstreamUrl('melderegister-nrw'),
     logger,
     identitySecret,
+    resilience,
   }),
 );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders, type Registries } from './loaders';
 import { resolvers, SUBGRAPH, type MelderegisterContext } from './resolvers';
 import { createHbClient, createNrwClient } from './rest-client';
@@ -21,6 +22,8 @@ export interface MelderegisterConfig {
    */
   identitySecret?: Uint8Array;
   logger?: Logger;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /**
@@ -29,8 +32,8 @@ export interface MelderegisterConfig {
  */
 export function createMelderegisterSubgraph(config: MelderegisterConfig): SubgraphServer & { close(): Promise<void> } {
   const registries: Registries = {
-    HB: createHbClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterHbUrl, timeoutMs: config.timeoutMs }),
-    NW: createNrwClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterNrwUrl, timeoutMs: config.timeoutMs }),
+    HB: createHbClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterHbUrl, timeoutMs: config.timeoutMs, resilience: config.resilience }),
+    NW: createNrwClient({ subgraph: SUBGRAPH, baseUrl: config.melderegisterNrwUrl, timeoutMs: config.timeoutMs, resilience: config.resilience }),
   };
   const server = createSubgraphServer<MelderegisterContext>({
     name: SUBGRAPH,

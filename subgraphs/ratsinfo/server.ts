@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
 import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, type RatsinfoContext } from './resolvers';
 import { createOparlClient } from './rest-client';
@@ -21,6 +22,8 @@ export interface RatsinfoConfig {
   logger?: Logger;
   /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
   cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Meetings and papers change during the day: at most one hour. */
@@ -34,6 +37,7 @@ export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer &
     systemPath: config.systemPath,
     timeoutMs: config.timeoutMs,
     cache: config.cache,
+    resilience: config.resilience,
     cachePolicy: OPARL_CACHE_POLICY,
   });
   const server = createSubgraphServer<RatsinfoContext>({

@@ -2,4 +2,4 @@ import { upstreamUrl } from '../../common/env';
 import { runSubgraph } from '../lib/run';
 import { createWarnungenSubgraph } from './server';
 
-runSubgraph('warnungen', (logger, identitySecret) => createWarnungenSubgraph({ ninaUrl: upstreamUrl('nina'), logger, identitySecret }));
+runSubgraph('warnungen', (logger, identitySecret, resilience) => createWarnungenSubgraph({ ninaUrl: upstreamUrl('nina'), logger, identitySecret, resilience }));

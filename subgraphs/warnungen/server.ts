@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../../common/logger';
 import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
 import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
+import type { ResilienceRegistry } from '../lib/resilience';
 import { createLoaders } from './loaders';
 import { resolvers, type WarnungenContext } from './resolvers';
 import { createNinaClient } from './rest-client';
@@ -19,6 +20,8 @@ export interface WarnungenConfig {
   logger?: Logger;
   /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
   cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
 }
 
 /** Warnings are time-critical: never older than one minute, whatever the upstream says. */
@@ -31,6 +34,7 @@ export function createWarnungenSubgraph(config: WarnungenConfig): SubgraphServer
     baseUrl: config.ninaUrl,
     timeoutMs: config.timeoutMs,
     cache: config.cache,
+    resilience: config.resilience,
     cachePolicy: NINA_CACHE_POLICY,
   });
   const server = createSubgraphServer<WarnungenContext>({

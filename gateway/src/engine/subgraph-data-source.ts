@@ -167,13 +167,18 @@ export class SubgraphDataSource implements GraphQLDataSource {
     let statusCode: number;
     let text: string;
     let cacheControl: string | string[] | undefined;
+    // The request's deadline (GatewayContext.signal, plugins/use-request-deadline.ts) cancels
+    // this fetch too: undici aborts it and closes the connection, so the subgraph sees it.
+    const requestSignal = (request.context as { signal?: AbortSignal }).signal;
+    const timeoutSignal = AbortSignal.timeout(timeoutMs);
+    const signal = requestSignal ? AbortSignal.any([timeoutSignal, requestSignal]) : timeoutSignal;
     try {
       const response = await this.pool.request({
         path: this.path,
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -189,6 +194,10 @@ export class SubgraphDataSource implements GraphQLDataSource {
     } catch (error) {
       const errorName = (error as Error).name;
       const timedOut = errorName === 'TimeoutError' || errorName === 'AbortError' || errorName.includes('Timeout');
+      if (requestSignal?.aborted) {
+        logger.warn({ subgraph: name }, 'subgraph fetch cancelled: request deadline passed');
+        return failed('was cancelled: the request deadline passed', 'timeout');
+      }
       logger.warn({ subgraph: name, err: (error as Error).message }, 'subgraph fetch failed');
       return failed(timedOut ? `did not answer within ${timeoutMs} ms` : 'is not reachable', timedOut ? 'timeout' : 'unreachable');
     }

@@ -8,6 +8,7 @@ import { useErrorCodes } from './use-error-codes';
 import { useExecutionEngine } from './use-execution-engine';
 import { useHealth } from './use-health';
 import { useLimits } from './use-limits';
+import { useRequestDeadline } from './use-request-deadline';
 import { useIdentityForwarding } from './use-identity-forwarding';
 import { useAuthentication } from './use-authentication';
 import { useAuthorization } from './use-authorization';
@@ -76,6 +77,8 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
   return [
     useHealth({ engine: deps.engine, probeHeaders: async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) }) }),
     useCorrelationId() as Plugin,
+    // Deadline per GraphQL request (limits.requestDeadlineMs): context.signal, REQUEST_TIMEOUT.
+    useRequestDeadline({ deadlineMs: config.limits.requestDeadlineMs }) as Plugin,
     // /ops (page + API, scope ops:read) and /metrics: before authentication, which would
     // refuse Prometheus' static token; they check their callers themselves.
     useOpsPage({
