@@ -105,8 +105,25 @@ describe('redis (shared across replicas)', () => {
   it('two gateways share one budget per subject', async () => {
     const subject = `rate-shared-${process.pid}-${Date.now()}`;
     const token = bearer(await issuer.token({ sub: subject }));
-    // wait until both have connected to Redis
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until both gateways count in Redis (under load the connection can take a while;
+    // before it, a gateway counts in memory): a probe subject per gateway must show up there.
+    const probe = createClient({ url: REDIS });
+    await probe.connect();
+    for (const [i, stack] of stacks.entries()) {
+      const probeSubject = `rate-probe-${i}-${process.pid}-${Date.now()}`;
+      const probeToken = bearer(await issuer.token({ sub: probeSubject }));
+      for (let attempt = 0; ; attempt++) {
+        await statuses(stack, 1, probeToken);
+        const keys = await probe.keys(`${prefix}sub:${probeSubject}:*`);
+        if (keys.length > 0) {
+          await probe.del(keys);
+          break;
+        }
+        if (attempt === 3) throw new Error(`gateway ${i} did not count in Redis after ${attempt + 1} probes`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    await probe.quit();
     const seen = [...(await statuses(stacks[0]!, 2, token)), ...(await statuses(stacks[1]!, 2, token)), ...(await statuses(stacks[0]!, 1, token)), ...(await statuses(stacks[1]!, 1, token))];
     expect(seen).toEqual([200, 200, 200, 200, 429, 429]);
     const raw = createClient({ url: REDIS });
