@@ -127,4 +127,16 @@ describe('no N+1 towards the REST upstreams', () => {
     expect(stack.standIns.leika!.standIn.stats().byRoute).toEqual({ 'GET /v1/finanzaemter': 1, 'GET /routes': 50 });
     expect(counts.register + counts.leika).toBeLessThanOrEqual(53);
   });
+
+  it('identical fetches within one request share one subgraph request: 20 aliases of Solingen cost one look-up each', async () => {
+    resetUpstreamCounts(stack);
+    const fields = Array.from({ length: 20 }, (_, i) => `m${i}: municipality(ags: "05122000") { name taxOffice { name } warnings { headline } }`).join('\n');
+    const { body } = await gql(stack, `{ ${fields} }`);
+    expect(body.errors).toBeUndefined();
+    expect(Object.keys(body.data!)).toHaveLength(20);
+    expect(body.data!.m19).toEqual(body.data!.m0);
+    expect(body.data!.m0.taxOffice).toEqual({ name: 'Finanzamt Solingen' });
+    // Apollo's plan makes one entity fetch per alias; the gateway sends each distinct one once.
+    expect(upstreamCounts(stack)).toMatchObject({ register: 1, leika: 1, nina: 1 });
+  });
 });

@@ -26,6 +26,25 @@ export interface SubgraphDataSourceOptions {
   observers?: readonly FetchObserver[];
   /** The engine's fetch interceptor (entity cache), read at each fetch; absent = none. */
   interception?: { readonly interceptor: FetchInterceptor | null };
+  /**
+   * Share one subgraph request among identical in-flight fetches (same operation, variables
+   * and caller identity; queries only). Default true.
+   */
+  dedupeInFlight?: boolean;
+}
+
+/**
+ * Identical fetches share a request only within one authorization partition: the caller's
+ * subject, scopes, municipality and purpose (or "anonymous"). Mutations are never shared.
+ */
+function inFlightKey(request: GraphQLDataSourceProcessOptions): string | null {
+  const query = request.request.query ?? '';
+  if (/^\s*(mutation|subscription)\b/.test(query)) return null;
+  const identity = (request.context as Partial<EngineContext> & { identity?: { anonymous: boolean; sub: string | null; scopes: string[]; ags: string | null; purpose: string | null } }).identity;
+  const partition = !identity || identity.anonymous
+    ? `anonymous:${identity?.purpose ?? ''}`
+    : [identity.sub, [...identity.scopes].sort().join(' '), identity.ags, identity.purpose].join('\u0000');
+  return JSON.stringify([partition, request.request.operationName ?? null, query, request.request.variables ?? null]);
 }
 
 /** `max-age` (or `s-maxage`) of a subgraph response's Cache-Control, by response object. */
@@ -54,6 +73,7 @@ function rootResponseKeys(document: DocumentNode | undefined): string[] {
 export class SubgraphDataSource implements GraphQLDataSource {
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
@@ -63,7 +83,7 @@ export class SubgraphDataSource implements GraphQLDataSource {
 
   async process(request: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const interceptor = this.options.interception?.interceptor;
-    if (!interceptor) return this.observed(request);
+    if (!interceptor) return this.deduped(request);
     const variables = request.request.variables as Record<string, unknown> | undefined;
     const info = {
       subgraph: this.options.name,
@@ -73,9 +93,31 @@ export class SubgraphDataSource implements GraphQLDataSource {
     };
     return (await interceptor(request.context as EngineContext, info, async (nextVariables) => {
       const next = nextVariables === variables ? request : { ...request, request: { ...request.request, variables: nextVariables } };
-      const response = await this.observed(next as GraphQLDataSourceProcessOptions);
+      const response = await this.deduped(next as GraphQLDataSourceProcessOptions);
       return { response: response as SubgraphResponse, maxAgeSeconds: maxAges.get(response) ?? null };
     })) as GatewayGraphQLResponse;
+  }
+
+  /**
+   * One subgraph request for identical in-flight fetches (see inFlightKey). The first caller
+   * gets the response; the others get copies taken before anyone can change it (the plan
+   * executor rewrites entities in place).
+   */
+  private deduped(request: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const key = this.options.dedupeInFlight === false ? null : inFlightKey(request);
+    if (key === null) return this.observed(request);
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      return pending.then((response) => {
+        const copy = structuredClone(response);
+        const maxAge = maxAges.get(response);
+        if (maxAge !== undefined) maxAges.set(copy, maxAge);
+        return copy;
+      });
+    }
+    const shared = this.observed(request).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, shared);
+    return shared.then((response) => response);
   }
 
   /** One fetch as the observers (tracing, metrics, plan monitor) see it. */
