@@ -1,6 +1,7 @@
 import type { Logger } from '../../common/logger';
-import { createStandIn, intParam, type StandIn, type StandInResponse } from '../lib/stand-in';
+import { createStandIn, intParam, type StandIn } from '../lib/stand-in';
 import { betriebById, betriebeOf, gewerbeMunicipalities } from './data';
+import { problem, problemDetails } from '../lib/problem';
 
 /**
  * Stand-in for a municipal trade register (Gewerberegister) whose records follow the
@@ -14,23 +15,13 @@ import { betriebById, betriebeOf, gewerbeMunicipalities } from './data';
 export const GEWERBE_MAX_BATCH = 100;
 export const GEWERBE_MAX_LIMIT = 100;
 const CACHE = { 'cache-control': 'private, max-age=300' };
-const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
 export function createGewerbeStandIn(options: { logger?: Logger } = {}): StandIn {
   const served = new Set(gewerbeMunicipalities());
-  const problem = (status: number, detail: string): StandInResponse => ({ status, body: detail });
 
   return createStandIn({
+    ...problemDetails,
     name: 'gewerbe',
     logger: options.logger,
-    errorContentType: 'application/problem+json',
-    errorBody: (status, message, req) => ({
-      type: 'about:blank',
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail: message,
-      instance: req.path,
-    }),
     routes: [
       {
         method: 'GET',

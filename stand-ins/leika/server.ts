@@ -1,7 +1,8 @@
 import type { Logger } from '../../common/logger';
-import { createStandIn, intParam, type StandIn, type StandInResponse } from '../lib/stand-in';
+import { createStandIn, intParam, type StandIn } from '../lib/stand-in';
 import { finanzamtOf, loadLeikaData, type RegisterGemeinde } from './data';
 import { responsibleAuthority, toRoute } from './routing';
+import { problem, problemDetails } from '../lib/problem';
 
 /**
  * Stand-in for a state-level service platform with three parts (contract: openapi.yaml):
@@ -24,18 +25,8 @@ const AGS_PARAM = /^(\d{2}|\d{3}|\d{5}|\d{8})$/;
 const ARS_PARAM = /^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})$/;
 const AREA_ID = /^\d+$/;
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
 export function createLeikaStandIn(options: { logger?: Logger } = {}): StandIn {
   const data = loadLeikaData();
-  const problem = (status: number, detail: string): StandInResponse => ({ status, body: detail });
 
   /** Municipalities of an area key; prefixes select Land, Regierungsbezirk, Kreis or Verband. */
   const membersOf = (param: 'ags' | 'ars', key: string): RegisterGemeinde[] => {
@@ -52,16 +43,9 @@ export function createLeikaStandIn(options: { logger?: Logger } = {}): StandIn {
   };
 
   return createStandIn({
+    ...problemDetails,
     name: 'leika',
     logger: options.logger,
-    errorContentType: 'application/problem+json',
-    errorBody: (status, message, req) => ({
-      type: 'about:blank',
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail: message,
-      instance: req.path,
-    }),
     routes: [
       {
         method: 'GET',

@@ -9,7 +9,8 @@ import {
   type RegistrationStatus,
   type Resident,
 } from '../lib/residents';
-import { createStandIn, intParam, type StandIn, type StandInResponse } from '../lib/stand-in';
+import { createStandIn, intParam, type StandIn } from '../lib/stand-in';
+import { problem, problemDetails } from '../lib/problem';
 
 /**
  * Stand-in for a resident registry (Melderegister) of the vendor flavour "HB", serving the
@@ -68,26 +69,16 @@ export function toEinwohner(r: Resident): Einwohner {
   };
 }
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
 export function createMelderegisterHbStandIn(options: { logger?: Logger } = {}): StandIn {
   const served = [...registryMunicipalities().values()].filter((m) => m.registry === 'HB');
   const servedAgs = new Set(served.map((m) => m.ags));
-  const problem = (status: number, detail: string): StandInResponse => ({ status, body: detail });
   const notServed = (ags: string) => problem(404, `Gemeinde ${ags} wird von diesem Melderegister nicht geführt`);
 
   return createStandIn({
+    ...problemDetails,
     name: 'melderegister-hb',
     // The family-name filter is personal data: it never reaches the log.
     logger: redactQueryInLogs(options.logger ?? silentLogger, ['familienname', 'ids']),
-    errorContentType: 'application/problem+json',
-    errorBody: (status, message, req) => ({
-      type: 'about:blank',
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail: message,
-      instance: req.path,
-    }),
     routes: [
       {
         method: 'GET',

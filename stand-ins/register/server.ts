@@ -1,6 +1,7 @@
 import type { Logger } from '../../common/logger';
 import { createStandIn, intParam, type StandIn } from '../lib/stand-in';
 import { loadRegister } from './data';
+import { problem, problemDetails } from '../lib/problem';
 
 /**
  * Stand-in for a state municipality register serving the Destatis GV100AD data for all of
@@ -13,19 +14,11 @@ const MAX_AGE = 86_400;
 
 export function createRegisterStandIn(options: { logger?: Logger } = {}): StandIn {
   const data = loadRegister();
-  const problem = (status: number, detail: string) => ({ status, body: detail, detail });
 
   return createStandIn({
+    ...problemDetails,
     name: 'register',
     logger: options.logger,
-    errorContentType: 'application/problem+json',
-    errorBody: (status, message, req) => ({
-      type: 'about:blank',
-      title: status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error',
-      status,
-      detail: message,
-      instance: req.path,
-    }),
     routes: [
       {
         method: 'GET',
