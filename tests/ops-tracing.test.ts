@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import pino from 'pino';
+import { memoryLogger } from '../common/logger';
 import type { Stack } from '../scripts/stack';
 import { gql, resetUpstreamCounts, startTestStack } from './testkit';
 
@@ -17,17 +16,11 @@ const QUERY = 'query Portal { municipality(ags: "05122000") { name taxOffice { n
 
 let stack: Stack;
 const exporter = new InMemorySpanExporter();
-const lines: Record<string, any>[] = [];
+const { logger, records } = memoryLogger('info');
+const lines = records as Record<string, any>[];
 jest.setTimeout(60_000);
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const logger = pino({ level: 'info' }, sink);
   stack = await startTestStack({ logger, spanProcessors: [new SimpleSpanProcessor(exporter)] });
 });
 afterAll(() => stack?.stop());

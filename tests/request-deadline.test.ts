@@ -1,5 +1,4 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { memoryLogger } from '../common/logger';
 import { resolveConfig } from '../gateway/src/config';
 import type { Stack } from '../scripts/stack';
 import { gql, startTestStack } from './testkit';
@@ -10,18 +9,12 @@ import { gql, startTestStack } from './testkit';
  * subgraph fetches are cancelled (undici aborts them; the gateway logs the cancellation).
  */
 const DEADLINE_MS = 300;
-const lines: Record<string, unknown>[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const { logger, records: lines } = memoryLogger('warn');
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startTestStack({
-    logger: pino({ level: 'warn' }, sink),
+    logger,
     // Upstream (REST) and subgraph timeouts both far beyond the deadline: only the deadline ends the request.
     subgraphTimeoutMs: 5_000,
     gateway: { subgraphTimeoutMs: 5_000, limits: { requestDeadlineMs: DEADLINE_MS } },

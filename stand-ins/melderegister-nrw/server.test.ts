@@ -1,18 +1,9 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { memoryLogger } from '../../common/logger';
 import { expectOpenApiMatchesServedPaths, serveForTests } from '../lib/testkit';
 import { createMelderegisterNrwStandIn } from './server';
 
-const logLines: string[] = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString('utf8'));
-      done();
-    },
-  }),
-);
+/** Log lines the stand-in writes (to prove that searched names never reach them). */
+const { logger, lines: logLines } = memoryLogger();
 const standIn = createMelderegisterNrwStandIn({ logger });
 const served = serveForTests(standIn);
 const { get } = served;

@@ -1,5 +1,4 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { memoryLogger } from '../../common/logger';
 import { ANONYMOUS, IDENTITY_HEADER, identitySecret, signIdentity, type Identity } from '../../common/identity';
 import { FAMILY_NAMES, GIVEN_NAMES, residentById, STREETS } from '../../stand-ins/lib/residents';
 import type { RunningStandIn, StandIn } from '../../stand-ins/lib/stand-in';
@@ -30,17 +29,8 @@ const BREMEN = official('04011000');
 const SOLINGEN = official('05122000');
 
 /** Everything the subgraph logs and every error message it returns (checked for personal data at the end). */
-const logLines: string[] = [];
 const errorMessages: string[] = [];
-const logger = pino(
-  { level: 'trace' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString('utf8'));
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = memoryLogger('trace');
 
 let hb: StandIn;
 let nrw: StandIn;
