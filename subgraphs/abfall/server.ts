@@ -1,31 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import type { Logger } from '../../common/logger';
-import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
-import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
-import type { ResilienceRegistry } from '../lib/resilience';
+import { createSubgraphServer, type CommonSubgraphConfig, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, SUBGRAPH, type AbfallContext } from './resolvers';
 import { createAbfallnaviClient } from './rest-client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
-export interface AbfallConfig {
+export interface AbfallConfig extends CommonSubgraphConfig {
   /**
    * Root of the abfallnavi services, e.g. http://127.0.0.1:4103 (services under
    * `/abfall-app-{service}/rest`), or a template with `{service}` for the real hosts, e.g.
    * `https://{service}-abfallapp.regioit.de/abfall-app-{service}/rest`.
    */
   abfallnaviUrl: string;
-  timeoutMs?: number;
-  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
-  identitySecret?: Uint8Array;
-  logger?: Logger;
-  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
-  cache?: HttpCache;
-  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
-  resilience?: ResilienceRegistry;
 }
 
 /** Collection calendars change rarely but do get corrected: at most six hours. */

@@ -29,7 +29,7 @@ async function gql(identity: Identity, query: string, variables: Record<string, 
 beforeAll(async () => {
   standIn = createGewerbeStandIn();
   running = await standIn.listen(0);
-  subgraph = createGewerbeSubgraph({ gewerbeUrl: running.url, timeoutMs: 200, identitySecret: SECRET });
+  subgraph = createGewerbeSubgraph({ gewerbeUrl: running.url, timeoutMs: 1_000, identitySecret: SECRET });
 });
 afterAll(async () => {
   await subgraph.close();
@@ -148,7 +148,7 @@ describe('gewerbe subgraph', () => {
     [{ status: 500 }, 'DOWNSTREAM_SERVICE_ERROR', 'gewerbe (behind subgraph gewerbe): answered HTTP 500'],
     [{ garbage: 'html' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'gewerbe (behind subgraph gewerbe): answered a body that is not JSON'],
     [{ garbage: 'wrong-shape' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'gewerbe (behind subgraph gewerbe): answered a body that does not match its contract'],
-    [{ latencyMs: 500 }, 'UPSTREAM_TIMEOUT', 'gewerbe (behind subgraph gewerbe) did not answer within 200 ms'],
+    [{ latencyMs: 2_500 }, 'UPSTREAM_TIMEOUT', 'gewerbe (behind subgraph gewerbe) did not answer within 1000 ms'],
   ])('upstream fault %j → %s', async (fault, code, message) => {
     standIn.setFault(fault);
     const { data, errors } = await gql(ANONYMOUS, BUSINESS, { id: 'GW-05122000-000016' });

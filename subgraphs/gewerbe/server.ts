@@ -1,24 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import type { Logger } from '../../common/logger';
-import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
-import type { ResilienceRegistry } from '../lib/resilience';
+import { createSubgraphServer, type CommonSubgraphConfig, type SubgraphServer } from '../lib/create-subgraph-server';
 import { createLoaders } from './loaders';
 import { resolvers, SUBGRAPH, type GewerbeContext } from './resolvers';
 import { createGewerbeClient } from './rest-client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
-export interface GewerbeConfig {
+export interface GewerbeConfig extends CommonSubgraphConfig {
   /** Base URL of the trade register (Gewerberegister), e.g. http://127.0.0.1:4108 */
   gewerbeUrl: string;
-  timeoutMs?: number;
-  /** Secret that verifies the gateway-signed identity header; unset: no check, every caller anonymous (unit tests only). */
-  identitySecret?: Uint8Array;
-  logger?: Logger;
-  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
-  resilience?: ResilienceRegistry;
 }
 
 /** Builds the gewerbe subgraph (never listens; see index.ts). */

@@ -17,7 +17,7 @@ async function gql(query: string, variables?: Record<string, unknown>) {
 
 beforeAll(async () => {
   running = await standIn.listen(0);
-  subgraph = createKommunenSubgraph({ registerUrl: running.url, timeoutMs: 200 });
+  subgraph = createKommunenSubgraph({ registerUrl: running.url, timeoutMs: 1_000 });
 });
 afterEach(() => {
   standIn.setFault(null);
@@ -59,7 +59,7 @@ describe('kommunen subgraph', () => {
     [{ status: 500 }, 'DOWNSTREAM_SERVICE_ERROR', 'register (behind subgraph kommunen): answered HTTP 500'],
     [{ garbage: 'html' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'register (behind subgraph kommunen): answered a body that is not JSON'],
     [{ garbage: 'wrong-shape' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'register (behind subgraph kommunen): answered a body that does not match its contract'],
-    [{ latencyMs: 500 }, 'UPSTREAM_TIMEOUT', 'register (behind subgraph kommunen) did not answer within 200 ms'],
+    [{ latencyMs: 2_500 }, 'UPSTREAM_TIMEOUT', 'register (behind subgraph kommunen) did not answer within 1000 ms'],
   ])('upstream fault %j → %s', async (fault, code, message) => {
     standIn.setFault(fault);
     const { data, errors } = await gql('{ municipality(ags: "05315000") { name } }');

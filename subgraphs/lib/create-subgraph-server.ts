@@ -4,10 +4,31 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ANONYMOUS, IDENTITY_HEADER, verifyIdentity, type Identity } from '../../common/identity';
 import type { Logger } from '../../common/logger';
+import type { HttpCache } from './http-cache';
+import type { ResilienceRegistry } from './resilience';
 import { silentLogger } from '../../common/logger';
 
 /** W3C traceparent; anything else is not forwarded to the upstream. */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Settings every subgraph factory takes besides its upstream URL(s); `scripts/stack.ts`,
+ * `subgraphs/registry.ts` and `lib/run.ts` pass them the same way to all of them.
+ */
+export interface CommonSubgraphConfig {
+  /** Per-request timeout towards the upstream, in ms (the transport's default when absent). */
+  timeoutMs?: number;
+  /**
+   * Secret that verifies the gateway-signed identity header. Unset: no check and every caller
+   * anonymous (unit tests only; row-level rules then refuse all restricted records).
+   */
+  identitySecret?: Uint8Array;
+  logger?: Logger;
+  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. Personal-data subgraphs ignore it. */
+  cache?: HttpCache;
+  /** The process's upstream resilience registry (breaker + retries); absent: retries only, no breaker. */
+  resilience?: ResilienceRegistry;
+}
 
 export interface SubgraphRequestContext {
   /** W3C trace context of the incoming request, forwarded to REST calls. */

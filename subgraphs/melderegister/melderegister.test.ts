@@ -59,7 +59,7 @@ beforeAll(async () => {
   subgraph = createMelderegisterSubgraph({
     melderegisterHbUrl: hbRunning.url,
     melderegisterNrwUrl: nrwRunning.url,
-    timeoutMs: 300,
+    timeoutMs: 1_000,
     logger,
     identitySecret: SECRET,
   });
@@ -306,7 +306,7 @@ describe('upstream failures', () => {
     [{ status: 500 }, 'DOWNSTREAM_SERVICE_ERROR', 'melderegister-hb (behind subgraph melderegister): answered HTTP 500'],
     [{ garbage: 'html' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'melderegister-hb (behind subgraph melderegister): answered a body that is not JSON'],
     [{ garbage: 'wrong-shape' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'melderegister-hb (behind subgraph melderegister): answered a body that does not match its contract'],
-    [{ latencyMs: 600 }, 'UPSTREAM_TIMEOUT', 'melderegister-hb (behind subgraph melderegister) did not answer within 300 ms'],
+    [{ latencyMs: 2_500 }, 'UPSTREAM_TIMEOUT', 'melderegister-hb (behind subgraph melderegister) did not answer within 1000 ms'],
   ])('HB fault %j → %s with extensions.subgraph', async (fault, code, message) => {
     hb.setFault(fault);
     const { data, errors } = await gql(BREMEN, PERSON, { id: 'HB-04011000-000007' });
@@ -323,7 +323,7 @@ describe('upstream failures', () => {
   it.each([
     [{ status: 503 }, 'DOWNSTREAM_SERVICE_ERROR', 'melderegister-nrw (behind subgraph melderegister): answered HTTP 503'],
     [{ garbage: 'invalid-json' as const }, 'DOWNSTREAM_SERVICE_ERROR', 'melderegister-nrw (behind subgraph melderegister): answered a body that is not JSON'],
-    [{ latencyMs: 600 }, 'UPSTREAM_TIMEOUT', 'melderegister-nrw (behind subgraph melderegister) did not answer within 300 ms'],
+    [{ latencyMs: 2_500 }, 'UPSTREAM_TIMEOUT', 'melderegister-nrw (behind subgraph melderegister) did not answer within 1000 ms'],
   ])('NRW fault %j → %s on the residents list', async (fault, code, message) => {
     nrw.setFault(fault);
     const { data, errors } = await gql(SOLINGEN, RESIDENTS, { ags: '05122000' });

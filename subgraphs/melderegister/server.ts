@@ -1,29 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import type { Logger } from '../../common/logger';
-import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
-import type { ResilienceRegistry } from '../lib/resilience';
+import { createSubgraphServer, type CommonSubgraphConfig, type SubgraphServer } from '../lib/create-subgraph-server';
 import { createLoaders, type Registries } from './loaders';
 import { resolvers, SUBGRAPH, type MelderegisterContext } from './resolvers';
 import { createHbClient, createNrwClient } from './rest-client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
-export interface MelderegisterConfig {
+export interface MelderegisterConfig extends CommonSubgraphConfig {
   /** Base URL of the resident registry of the HB flavour (Bremen), e.g. http://127.0.0.1:4106 */
   melderegisterHbUrl: string;
   /** Base URL of the resident registry of the NRW flavour, e.g. http://127.0.0.1:4107 */
   melderegisterNrwUrl: string;
-  timeoutMs?: number;
-  /**
-   * Secret that verifies the gateway-signed identity header. Without it every caller is
-   * anonymous, and the row-level rule answers every resident field with FORBIDDEN.
-   */
-  identitySecret?: Uint8Array;
-  logger?: Logger;
-  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
-  resilience?: ResilienceRegistry;
 }
 
 /**

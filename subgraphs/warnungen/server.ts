@@ -1,27 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import type { Logger } from '../../common/logger';
-import { createSubgraphServer, type SubgraphServer } from '../lib/create-subgraph-server';
-import type { HttpCache, UpstreamCachePolicy } from '../lib/http-cache';
-import type { ResilienceRegistry } from '../lib/resilience';
+import { createSubgraphServer, type CommonSubgraphConfig, type SubgraphServer } from '../lib/create-subgraph-server';
+import type { UpstreamCachePolicy } from '../lib/http-cache';
 import { createLoaders } from './loaders';
 import { resolvers, type WarnungenContext } from './resolvers';
 import { createNinaClient } from './rest-client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
-export interface WarnungenConfig {
+export interface WarnungenConfig extends CommonSubgraphConfig {
   /** Base URL of the NINA API without `/api31`, e.g. http://127.0.0.1:4105 (real: https://warnung.bund.de). */
   ninaUrl: string;
-  timeoutMs?: number;
-  /** Secret that verifies the gateway-signed identity header; unset: no check (unit tests only). */
-  identitySecret?: Uint8Array;
-  logger?: Logger;
-  /** The process's upstream HTTP cache (scripts/stack.ts); absent: no caching. */
-  cache?: HttpCache;
-  /** The process's upstream resilience registry (breaker + retries; scripts/stack.ts, lib/run.ts); absent: retries only, no breaker. */
-  resilience?: ResilienceRegistry;
 }
 
 /** Warnings are time-critical: never older than one minute, whatever the upstream says. */
