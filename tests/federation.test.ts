@@ -75,7 +75,17 @@ describe('one federated graph', () => {
     expect(aachen.taxOffice).toEqual({ name: 'Finanzamt Aachen-Stadt' });
     expect(aachen.responsibleAuthority).toEqual({ name: 'Stadt Aachen – Gewerbeamt' });
     expect(aachen.wasteCalendar.length).toBeGreaterThan(0);
+    expect(aachen.wasteCalendar).toEqual([
+      { date: '2026-01-06', fraction: 'Restabfall' },
+      { date: '2026-01-07', fraction: 'Gelbe Tonne' },
+      { date: '2026-01-13', fraction: 'Bioabfall' },
+    ]);
     expect(aachen.council.meetings).toHaveLength(3);
+    expect(aachen.council.meetings).toEqual([
+      { name: '9. Sitzung des Haupt- und Finanzausschusses', start: '2026-03-09T16:00:00+01:00' },
+      { name: '9. Sitzung des Rates der Stadt Aachen', start: '2026-03-10T15:00:00+01:00' },
+      { name: '8. Sitzung der Bezirksvertretung 5', start: '2026-03-23T17:00:00+01:00' },
+    ]);
     expect(aachen.warnings.map((w: { headline: string }) => w.headline)).toContain('Übung: Hochwasserinformation für Städteregion Aachen');
   });
 
