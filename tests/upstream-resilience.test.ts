@@ -10,7 +10,7 @@ import { gql, resetUpstreamCounts, startTestStack, upstreamCounts } from './test
  */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startTestStack({ subgraphTimeoutMs: 300, gateway: { subgraphTimeoutMs: 3_000 } });
+  stack = await startTestStack({ subgraphTimeoutMs: 1_000, gateway: { subgraphTimeoutMs: 5_000 } });
 });
 afterAll(() => stack.stop());
 afterEach(() => {
@@ -41,11 +41,11 @@ describe('upstream resilience through the gateway', () => {
     expect(upstreamCounts(stack).leika).toBe(3);
   });
 
-  it('a slow upstream: UPSTREAM_TIMEOUT within the deadline (300 ms timeout, 450 ms deadline: 2 requests)', async () => {
-    stack.standIns.nina!.standIn.setFault({ latencyMs: 1_000 });
+  it('a slow upstream: UPSTREAM_TIMEOUT within the deadline (1 s timeout, 1.5 s deadline: 2 requests; a loaded machine still has room for the retry)', async () => {
+    stack.standIns.nina!.standIn.setFault({ latencyMs: 4_000 });
     const started = Date.now();
     const { body } = await gql(stack, QUERY);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(2_500);
     expect(body.data!.municipality.warnings).toBeNull();
     expect(body.errors!.map((e) => [e.path, e.extensions!.code, e.extensions!.subgraph])).toEqual([
       [['municipality', 'warnings'], 'UPSTREAM_TIMEOUT', 'warnungen'],
