@@ -28,6 +28,11 @@ const configSchema = z
     subgraphUrls: z.record(z.string(), z.string().url()).default({}),
     /** Timeout of one subgraph fetch, in ms. */
     subgraphTimeoutMs: z.number().int().min(1).max(120_000).default(10_000),
+    /**
+     * Who executes query plans: `amtsgraph` (engine/plan-executor/, compiled per operation) or
+     * `apollo` (@apollo/gateway's own executor, kept as the fallback). Planning is Apollo's in both.
+     */
+    executor: z.enum(['amtsgraph', 'apollo']).default('amtsgraph'),
     /** `development` shows GraphiQL and error details; `production` hides both. */
     mode: z.enum(['development', 'production']).default('development'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -157,6 +162,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     watchSupergraph: env.SUPERGRAPH_WATCH !== 'false',
     subgraphUrls,
     subgraphTimeoutMs: timeout ? Number(timeout) : undefined,
+    executor: readExecutor(env),
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
     logLevel: readLogLevel('info', env),
     identitySecret: identitySecretValue(env),
@@ -171,6 +177,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
 }
 
 export { readUrl };
+
+function readExecutor(env: NodeJS.ProcessEnv): 'amtsgraph' | 'apollo' | undefined {
+  const value = env.GATEWAY_EXECUTOR;
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'amtsgraph' && value !== 'apollo') {
+    throw new ConfigError(`GATEWAY_EXECUTOR must be "amtsgraph" or "apollo", received "${value}"`);
+  }
+  return value;
+}
 
 const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
 

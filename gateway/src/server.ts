@@ -43,6 +43,7 @@ export async function createGateway(
     watchIntervalMs: config.watchIntervalMs,
     subgraphUrls: config.subgraphUrls,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    executor: config.executor,
     logger,
   });
   const schema = await engine.start();

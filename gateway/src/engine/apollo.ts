@@ -14,6 +14,8 @@ export interface ApolloEngineOptions {
   watchIntervalMs: number;
   subgraphUrls: Readonly<Record<string, string>>;
   subgraphTimeoutMs: number;
+  /** Who executes plans (config.ts `executor`); default `amtsgraph`. */
+  executor?: 'amtsgraph' | 'apollo';
   logger: Logger;
 }
 
