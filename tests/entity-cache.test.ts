@@ -229,11 +229,12 @@ describe('entity cache: personal data stays out of shared entries', () => {
     // removes it for the anonymous caller before planning) went to the subgraph every time:
     // 2 registrars × (2 references + 100 requests).
     expect(stats.other!.bypass).toBe(204);
-    // Lookups per request: 2 (warnungen, leistungen), plus 5 for a registrar reading their own
-    // residents (kommunen resolves each person's municipality: 5 representations of the same
-    // key). 51 rounds of the 6 (caller, municipality) pairs: 51 × (2+2 + 7+2 + 2+7) = 1122.
-    // Misses only in the sequential references: 2 + 2 (anonymous), 5 + 5 (own residents).
-    expect(stats.Municipality).toEqual({ hit: 1108, miss: 14, stale: 0, bypass: 0, stored: 14 });
+    // Lookups per request: 2 (warnungen, leistungen), plus 1 for a registrar reading their own
+    // residents (kommunen resolves each person's municipality: 5 persons, one distinct
+    // representation: the plan executor sends each key once). 51 rounds of the 6 (caller,
+    // municipality) pairs: 51 × (2+2 + 3+2 + 2+3) = 714.
+    // Misses only in the sequential references: 2 + 2 (anonymous), 1 + 1 (own residents).
+    expect(stats.Municipality).toEqual({ hit: 708, miss: 6, stale: 0, bypass: 0, stored: 6 });
   });
 
   it('no family name, given name, person id or birth date is in Redis under the prefix (keys and values)', async () => {

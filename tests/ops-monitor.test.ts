@@ -168,7 +168,7 @@ describe('after N known requests', () => {
     const info = stack.gateway.engine.supergraph()!;
     expect(body.supergraph).toEqual({ id: info.id, loadedAt: info.loadedAt.toISOString(), subgraphs: info.subgraphs.length });
     expect(body.operations).toEqual({ tracked: 2, capacity: 1000, evicted: 0 });
-    expect(body.gateway.engine).toBe('apollo-gateway');
+    expect(body.gateway.engine).toBe('amtsgraph-plan-executor');
   });
 });
 

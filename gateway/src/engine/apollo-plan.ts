@@ -118,19 +118,36 @@ export function toOperationPlan(plan: QueryPlan): OperationPlan {
   return result;
 }
 
+export interface Planning {
+  id: string;
+  supergraph: Supergraph;
+  planner: QueryPlanner;
+}
+
 /**
- * Plans operations against a supergraph SDL without executing anything (the `plan-only`
- * header, `npm run plan`). Keeps the planner of the last SDL it saw.
+ * The supergraph and query planner of an SDL, kept for the last SDL seen: the offline planner
+ * and the plan executor share them.
  */
-export function createOfflinePlanner(): (sdl: string, document: DocumentNode, operationName: string | null) => OperationPlan {
-  let current: { id: string; supergraph: Supergraph; planner: QueryPlanner } | null = null;
-  return (sdl, document, operationName) => {
+export function createPlanning(): (sdl: string) => Planning {
+  let current: Planning | null = null;
+  return (sdl) => {
     const id = supergraphId(sdl);
     if (!current || current.id !== id) {
       const supergraph = Supergraph.build(sdl);
       current = { id, supergraph, planner: new QueryPlanner(supergraph) };
     }
-    const operation = operationFromDocument(current.supergraph.apiSchema(), document, { operationName: operationName ?? undefined });
-    return toOperationPlan(current.planner.buildQueryPlan(operation));
+    return current;
+  };
+}
+
+/**
+ * Plans operations against a supergraph SDL without executing anything (the `plan-only`
+ * header, `npm run plan`).
+ */
+export function createOfflinePlanner(planning = createPlanning()): (sdl: string, document: DocumentNode, operationName: string | null) => OperationPlan {
+  return (sdl, document, operationName) => {
+    const { supergraph, planner } = planning(sdl);
+    const operation = operationFromDocument(supergraph.apiSchema(), document, { operationName: operationName ?? undefined });
+    return toOperationPlan(planner.buildQueryPlan(operation));
   };
 }

@@ -2,7 +2,8 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { getOperationAST, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../../../common/logger';
-import { createOfflinePlanner, toOperationPlan } from './apollo-plan';
+import { createOfflinePlanner, createPlanning, toOperationPlan } from './apollo-plan';
+import { createPlanExecutor, type PlanExecutor } from './plan-executor/executor';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { withoutGatewayEnforcedPurposes } from './security-features';
 import { createSupergraphFile, supergraphId } from './supergraph-file';
@@ -32,7 +33,12 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
   const fetchObservers: FetchObserver[] = [];
   // The entity cache (gateway/src/cache/), when enabled: read by each data source per fetch.
   const interception: { interceptor: FetchInterceptor | null } = { interceptor: null };
-  const planOffline = createOfflinePlanner();
+  const planning = createPlanning();
+  const planOffline = createOfflinePlanner(planning);
+  const executorKind = options.executor ?? 'amtsgraph';
+  /** The current data source of each subgraph (buildService runs again on every reload). */
+  const dataSourceByName = new Map<string, SubgraphDataSource>();
+  let planExecutor: PlanExecutor | null = null;
   let info: SupergraphInfo | null = null;
   let executor: GatewayExecutor | null = null;
   let reloadError: { at: Date; message: string } | null = null;
@@ -46,6 +52,15 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     },
   });
   let currentSdl = '';
+  function notifyPlan(context: EngineContext, plan: OperationPlan) {
+    for (const listener of planListeners) {
+      try {
+        listener(context, plan);
+      } catch (error) {
+        logger.error({ err: error }, 'query plan listener failed');
+      }
+    }
+  }
   /** The SDL of the supergraph whose API schema was last handed out (currentSdl may be a rejected candidate). */
   let loadedSdl: string | null = null;
 
@@ -76,15 +91,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     // Fires after planning (or the plan-cache hit), before the first fetch of the plan.
     experimental_didResolveQueryPlan({ queryPlan, requestContext }) {
       if (!planListeners.size) return;
-      const plan = toOperationPlan(queryPlan);
-      const context = requestContext.context as unknown as EngineContext;
-      for (const listener of planListeners) {
-        try {
-          listener(context, plan);
-        } catch (error) {
-          logger.error({ err: error }, 'query plan listener failed');
-        }
-      }
+      notifyPlan(requestContext.context as unknown as EngineContext, toOperationPlan(queryPlan));
     },
     buildService({ name, url }) {
       const dataSource = new SubgraphDataSource({
@@ -96,6 +103,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         interception,
       });
       dataSources.push(dataSource);
+      dataSourceByName.set(name, dataSource);
       return dataSource;
     },
   });
@@ -107,11 +115,22 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     }));
     info = { id: supergraphId(currentSdl), loadedAt: new Date(), subgraphs };
     loadedSdl = currentSdl;
+    if (executorKind === 'amtsgraph') {
+      const { supergraph, planner } = planning(withoutGatewayEnforcedPurposes(currentSdl));
+      planExecutor = createPlanExecutor({
+        supergraph,
+        planner,
+        apiSchema,
+        supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+        dataSource: (name) => dataSourceByName.get(name),
+        onPlan: notifyPlan,
+      });
+    }
     for (const listener of listeners) listener(apiSchema, info);
   });
 
   return {
-    kind: 'apollo-gateway',
+    kind: executorKind === 'amtsgraph' ? 'amtsgraph-plan-executor' : 'apollo-gateway',
     async start() {
       const loaded = await gateway.load();
       executor = loaded.executor;
@@ -123,6 +142,10 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     },
     async execute(request: EngineRequest) {
       if (!executor) throw new Error('engine not started');
+      if (planExecutor) {
+        const result = planExecutor.execute(request);
+        if (result) return result;
+      }
       const operation = getOperationAST(request.document, request.operationName ?? undefined);
       const requestContext = {
         document: request.document,

@@ -36,6 +36,7 @@ export interface SubgraphDataSourceOptions {
 /**
  * Identical fetches share a request only within one authorization partition: the caller's
  * subject, scopes, municipality and purpose (or "anonymous"). Mutations are never shared.
+ * The key ends with the request body, which is serialised once per fetch (requestBody).
  */
 function inFlightKey(request: GraphQLDataSourceProcessOptions): string | null {
   const query = request.request.query ?? '';
@@ -44,7 +45,22 @@ function inFlightKey(request: GraphQLDataSourceProcessOptions): string | null {
   const partition = !identity || identity.anonymous
     ? `anonymous:${identity?.purpose ?? ''}`
     : [identity.sub, [...identity.scopes].sort().join(' '), identity.ags, identity.purpose].join('\u0000');
-  return JSON.stringify([partition, request.request.operationName ?? null, query, request.request.variables ?? null]);
+  return `${partition}\u0001${requestBody(request)}`;
+}
+
+/** The JSON body of a subgraph request, serialised once per request object. */
+const bodies = new WeakMap<object, string>();
+function requestBody(request: GraphQLDataSourceProcessOptions): string {
+  let body = bodies.get(request.request);
+  if (body === undefined) {
+    body = JSON.stringify({
+      query: request.request.query,
+      variables: request.request.variables,
+      operationName: request.request.operationName,
+    });
+    bodies.set(request.request, body);
+  }
+  return body;
 }
 
 /** `max-age` (or `s-maxage`) of a subgraph response's Cache-Control, by response object. */
@@ -178,11 +194,7 @@ export class SubgraphDataSource implements GraphQLDataSource {
       ...(engineContext.forwardHeaders ?? {}),
       ...extraHeaders,
     };
-    const body = JSON.stringify({
-      query: request.request.query,
-      variables: request.request.variables,
-      operationName: request.request.operationName,
-    });
+    const body = requestBody(request);
     const failed = (reason: string, failure: NonNullable<FetchOutcome['failure']>): GatewayGraphQLResponse => {
       outcome.failure = failure;
       const isEntityFetch = Boolean(request.request.variables && 'representations' in request.request.variables);
