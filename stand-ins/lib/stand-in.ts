@@ -10,7 +10,7 @@ import { silentLogger } from '../../common/logger';
  * demos:
  *
  * - request counters (`GET /__admin/stats`, `POST /__admin/reset`), so tests can assert the
- *   exact number of upstream calls a query cost;
+ *   exact number of upstream calls a query cost, and how many of them their client gave up on;
  * - fault injection (`POST /__admin/faults`, `DELETE /__admin/faults`): latency, an HTTP
  *   error status, or garbage bodies (HTML error page, invalid JSON, wrong shape);
  * - `ETag` on JSON responses and `304 Not Modified` on a matching `If-None-Match`;
@@ -73,6 +73,8 @@ export interface StandInStats {
   total: number;
   /** Counts per route, keyed `METHOD /path/:pattern`. */
   byRoute: Record<string, number>;
+  /** Requests whose client closed the connection before the answer was sent (e.g. a cancelled call). */
+  aborted: number;
   /** The last 200 requests, oldest first. */
   recent: RecentRequest[];
 }
@@ -137,10 +139,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Waits `ms` (injected latency), or until the client has closed the connection: nobody waits for the answer then. */
+function delayUnlessClosed(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
 export function createStandIn(options: StandInOptions): StandIn {
   const routes = options.routes.map(compile);
   const logger = options.logger ?? silentLogger;
   let total = 0;
+  let aborted = 0;
   let byRoute: Record<string, number> = {};
   let recent: RecentRequest[] = [];
   let fault: Fault | null = null;
@@ -212,13 +228,18 @@ export function createStandIn(options: StandInOptions): StandIn {
       record.status = res.statusCode;
       logger.info({ method: record.method, url: record.url, status: res.statusCode, traceparent }, 'request');
     });
+    res.on('close', () => {
+      if (res.writableEnded) return;
+      aborted += 1;
+      logger.info({ method: record.method, url: record.url, traceparent }, 'request abandoned by its client');
+    });
 
     const route = routes.find((r) => r.method === req.method && r.regex.test(path));
     const match = route ? route.regex.exec(path) : null;
     if (route) byRoute[route.key] = (byRoute[route.key] ?? 0) + 1;
 
     const active = takeFault(path);
-    if (active?.latencyMs) await new Promise((r) => setTimeout(r, active.latencyMs));
+    if (active?.latencyMs) await delayUnlessClosed(res, active.latencyMs);
     if (res.destroyed) return;
     if (active?.status) return sendError(res, active.status, 'injected fault', path);
     if (active?.garbage === 'html') {
@@ -293,10 +314,11 @@ export function createStandIn(options: StandInOptions): StandIn {
       });
     },
     stats() {
-      return { name: options.name, total, byRoute: { ...byRoute }, recent: recent.map((r) => ({ ...r })) };
+      return { name: options.name, total, byRoute: { ...byRoute }, aborted, recent: recent.map((r) => ({ ...r })) };
     },
     resetStats() {
       total = 0;
+      aborted = 0;
       byRoute = {};
       recent = [];
     },

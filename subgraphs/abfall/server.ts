@@ -37,8 +37,8 @@ export function createAbfallSubgraph(config: AbfallConfig): SubgraphServer & { c
     resolvers,
     logger: config.logger,
     identitySecret: config.identitySecret,
-    createContext: ({ traceHeaders }) => {
-      const upstreamRequest = { headers: traceHeaders };
+    createContext: ({ traceHeaders, signal }) => {
+      const upstreamRequest = { headers: traceHeaders, signal };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
     },
   });

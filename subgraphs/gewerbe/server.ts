@@ -22,8 +22,8 @@ export function createGewerbeSubgraph(config: GewerbeConfig): SubgraphServer & {
     resolvers,
     logger: config.logger,
     identitySecret: config.identitySecret,
-    createContext: ({ traceHeaders, identity }) => {
-      const upstreamRequest = { headers: traceHeaders };
+    createContext: ({ traceHeaders, identity, signal }) => {
+      const upstreamRequest = { headers: traceHeaders, signal };
       return { identity, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
     },
   });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, type DocumentNode } from 'graphql';
@@ -35,6 +36,12 @@ export interface SubgraphRequestContext {
   traceHeaders: Record<string, string>;
   /** The caller as the gateway verified and signed it (ANONYMOUS when no secret is configured). */
   identity: Identity;
+  /**
+   * Aborts when the caller went away before the answer was sent (the gateway's request
+   * deadline, its subgraph timeout, a closed connection); pass it to REST calls
+   * (`RequestOptions.signal`) so that they are cancelled too.
+   */
+  signal: AbortSignal;
   logger: Logger;
 }
 
@@ -125,7 +132,20 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
         if (tracestate && tracestate.length <= 512) traceHeaders.tracestate = tracestate;
       }
       const identity = identities.get(request) ?? ANONYMOUS;
-      return options.createContext({ traceHeaders, identity, logger }) as Record<string, unknown>;
+      // @whatwg-node/server aborts request.signal when the node response closes before it
+      // finished, i.e. when the caller closed the connection; never after an answer. On node its
+      // signal is a stand-in object: once anything passes it to AbortSignal.any, it aborts only
+      // the native signal behind it, so its own 'abort' listeners and `aborted` stay silent.
+      // AbortSignal.any here makes that switch at once and hands out a native signal that follows.
+      const signal = AbortSignal.any([request.signal]);
+      // Every REST call of this request that waits (for a shared single-flight answer, a
+      // concurrency slot, a back-off) listens on it until it settles: as many listeners as calls
+      // in flight, which the gateway's query limits bound, not a leak for Node to warn about.
+      setMaxListeners(0, signal);
+      signal.addEventListener('abort', () => logger.warn({ subgraph: options.name }, 'subgraph request cancelled: the caller went away'), {
+        once: true,
+      });
+      return options.createContext({ traceHeaders, identity, signal, logger }) as Record<string, unknown>;
     },
   }) as unknown as SubgraphServer;
 }

@@ -281,6 +281,133 @@ describe('upstream HTTP cache', () => {
   });
 });
 
+/**
+ * An upstream that answers when the test says so, and records the signal each request got.
+ * An aborted request rejects with the signal's reason (as undici does).
+ */
+function controlledOrigin() {
+  const requests: { conditional: Record<string, string>; signal: AbortSignal | undefined; answer: (response: UpstreamResponse) => void }[] = [];
+  const origin = (conditional: Record<string, string>, signal?: AbortSignal) =>
+    new Promise<UpstreamResponse>((resolve, reject) => {
+      requests.push({ conditional, signal, answer: resolve });
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  return { origin, requests };
+}
+
+/** Settled state of a promise without waiting for it: 'pending', or its outcome. */
+async function peek<T>(promise: Promise<T>): Promise<{ state: 'pending' } | { state: 'fulfilled'; value: T } | { state: 'rejected'; reason: unknown }> {
+  const pending = Symbol('pending');
+  try {
+    const value = await Promise.race([promise, new Promise<typeof pending>((resolve) => setImmediate(() => resolve(pending)))]);
+    return value === pending ? { state: 'pending' } : { state: 'fulfilled', value: value as T };
+  } catch (reason) {
+    return { state: 'rejected', reason };
+  }
+}
+
+describe('upstream HTTP cache: cancellation per caller', () => {
+  const ANSWER: UpstreamResponse = { status: 200, headers: { 'cache-control': 'max-age=60' }, body: '{"n":1}' };
+
+  it('a caller that aborts leaves at once; the other still gets the one shared upstream answer, which is stored', async () => {
+    const { upstream, store } = setup();
+    const { origin, requests } = controlledOrigin();
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = upstream.fetch({ url: URL_A, headers: HEADERS, signal: first.signal }, origin);
+    const b = upstream.fetch({ url: URL_A, headers: HEADERS, signal: second.signal }, origin);
+    await new Promise((r) => setImmediate(r));
+    expect(requests).toHaveLength(1);
+    first.abort(new Error('caller 1 went away'));
+    // Rejected at once, while the upstream request is still open and not aborted.
+    expect(await peek(a)).toEqual({ state: 'rejected', reason: new Error('caller 1 went away') });
+    expect(await peek(b)).toEqual({ state: 'pending' });
+    expect(requests[0]!.signal!.aborted).toBe(false);
+    requests[0]!.answer(ANSWER);
+    expect(await b).toEqual({ ...ANSWER, cache: 'coalesced' });
+    expect(requests).toHaveLength(1);
+    expect(store.stats().entries).toBe(1);
+    expect(upstream.stats()).toMatchObject({ misses: 1, coalesced: 1, stored: 1 });
+  });
+
+  it('when every caller has aborted, the upstream request is aborted, nothing is stored, and the next caller starts afresh', async () => {
+    const { upstream, store } = setup();
+    const { origin, requests } = controlledOrigin();
+    const callers = [new AbortController(), new AbortController()];
+    const calls = callers.map((c) => upstream.fetch({ url: URL_A, headers: HEADERS, signal: c.signal }, origin));
+    await new Promise((r) => setImmediate(r));
+    callers[0]!.abort(new Error('gone 1'));
+    expect(requests[0]!.signal!.aborted).toBe(false);
+    callers[1]!.abort(new Error('gone 2'));
+    expect(requests[0]!.signal!.aborted).toBe(true);
+    expect(requests[0]!.signal!.reason).toEqual(new Error('gone 2'));
+    await expect(calls[0]).rejects.toThrow('gone 1');
+    await expect(calls[1]).rejects.toThrow('gone 2');
+    // Not joined to the request being cancelled: a new one.
+    const next = upstream.fetch({ url: URL_A, headers: HEADERS }, origin);
+    await new Promise((r) => setImmediate(r));
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.signal!.aborted).toBe(false);
+    expect(store.stats().entries).toBe(0);
+    requests[1]!.answer(ANSWER);
+    expect(await next).toEqual({ ...ANSWER, cache: 'miss' });
+    expect(upstream.stats()).toMatchObject({ misses: 2, coalesced: 0, stored: 1 });
+  });
+
+  it('a caller without a signal keeps the shared request alive; an already aborted caller does not start one', async () => {
+    const { upstream } = setup();
+    const { origin, requests } = controlledOrigin();
+    const aborted = new AbortController();
+    aborted.abort(new Error('gone before it asked'));
+    await expect(upstream.fetch({ url: URL_A, headers: HEADERS, signal: aborted.signal }, origin)).rejects.toThrow('gone before it asked');
+    expect(requests).toHaveLength(0);
+    const leaving = new AbortController();
+    const patient = upstream.fetch({ url: URL_A, headers: HEADERS }, origin);
+    const impatient = upstream.fetch({ url: URL_A, headers: HEADERS, signal: leaving.signal }, origin);
+    await new Promise((r) => setImmediate(r));
+    leaving.abort(new Error('gone'));
+    await expect(impatient).rejects.toThrow('gone');
+    expect(requests[0]!.signal!.aborted).toBe(false);
+    requests[0]!.answer(ANSWER);
+    expect(await patient).toEqual({ ...ANSWER, cache: 'miss' });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('an aborted revalidation keeps the stale entry as it was', async () => {
+    const { clock, upstream, store } = setup();
+    const { origin, requests } = controlledOrigin();
+    const first = upstream.fetch({ url: URL_A, headers: HEADERS }, origin);
+    await new Promise((r) => setImmediate(r));
+    requests[0]!.answer({ status: 200, headers: { 'cache-control': 'max-age=1', etag: '"v1"' }, body: '{"n":1}' });
+    await first;
+    clock.now += 2_000;
+    const caller = new AbortController();
+    const revalidation = upstream.fetch({ url: URL_A, headers: HEADERS, signal: caller.signal }, origin);
+    await new Promise((r) => setImmediate(r));
+    expect(requests[1]!.conditional).toEqual({ 'if-none-match': '"v1"' });
+    caller.abort(new Error('gone'));
+    await expect(revalidation).rejects.toThrow('gone');
+    expect(requests[1]!.signal!.aborted).toBe(true);
+    expect(store.stats().entries).toBe(1);
+    const again = upstream.fetch({ url: URL_A, headers: HEADERS }, origin);
+    await new Promise((r) => setImmediate(r));
+    expect(requests[2]!.conditional).toEqual({ 'if-none-match': '"v1"' });
+    requests[2]!.answer({ status: 304, headers: { 'cache-control': 'max-age=60', etag: '"v1"' }, body: null });
+    expect(await again).toMatchObject({ status: 200, body: '{"n":1}', cache: 'revalidated' });
+  });
+
+  it('a per-user (bypassed) request gets the caller\'s own signal', async () => {
+    const { upstream } = setup();
+    const { origin, requests } = controlledOrigin();
+    const caller = new AbortController();
+    const call = upstream.fetch({ url: URL_A, headers: HEADERS, perUser: true, signal: caller.signal }, origin);
+    await new Promise((r) => setImmediate(r));
+    expect(requests[0]!.signal).toBe(caller.signal);
+    caller.abort(new Error('gone'));
+    await expect(call).rejects.toThrow('gone');
+  });
+});
+
 describe('REST transport with the cache (over HTTP against a stand-in)', () => {
   const routes: Record<string, StandInResponse> = {
     '/fresh': { body: { n: 1 }, maxAge: 60 },
@@ -363,6 +490,51 @@ describe('REST transport with the cache (over HTTP against a stand-in)', () => {
     expect(await http.getJson('/fresh', schema)).toEqual({ n: 1 });
     expect(await http.getJson('/fresh', schema)).toEqual({ n: 1 });
     expect(standIn.stats().total).toBe(6);
+    await http.close();
+  });
+
+  const CANCELLED = {
+    message: 'register (behind subgraph kommunen): call cancelled, the caller went away',
+    extensions: { code: 'REQUEST_TIMEOUT', cancelled: true, subgraph: 'kommunen', upstream: 'register' },
+  };
+  /** Polls the stand-in until `aborted` reaches `expected` or `withinMs` passed. */
+  const abortedWithin = async (expected: number, withinMs: number) => {
+    const until = Date.now() + withinMs;
+    while (standIn.stats().aborted !== expected && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return standIn.stats().aborted;
+  };
+
+  it('single-flight: the first caller aborts and leaves at once; the second is served by the one request, which the stand-in answered', async () => {
+    const { http, cache } = transport({});
+    standIn.setFault({ latencyMs: 400 });
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = http.getJson('/fresh', schema, { signal: first.signal });
+    const b = http.getJson('/fresh', schema, { signal: second.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    const abortedAt = Date.now();
+    first.abort();
+    await expect(a).rejects.toMatchObject(CANCELLED);
+    expect(Date.now() - abortedAt).toBeLessThan(200); // not the 350 ms the upstream still takes
+    expect(await b).toEqual({ n: 1 });
+    expect(standIn.stats()).toMatchObject({ total: 1, aborted: 0, recent: [{ url: '/fresh', status: 200 }] });
+    expect(cache.stats().upstreams['kommunen/register']).toMatchObject({ misses: 1, coalesced: 1, stored: 1 });
+    await http.close();
+  });
+
+  it('single-flight: when both callers abort, the stand-in sees its request closed; nothing is cached, the next call asks again', async () => {
+    const { http, store } = transport({});
+    standIn.setFault({ latencyMs: 1_500, times: 1 });
+    const callers = [new AbortController(), new AbortController()];
+    const calls = callers.map((c) => http.getJson('/fresh', schema, { signal: c.signal }));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const caller of callers) caller.abort();
+    for (const call of calls) await expect(call).rejects.toMatchObject(CANCELLED);
+    expect(await abortedWithin(1, 1_000)).toBe(1);
+    expect(standIn.stats()).toMatchObject({ total: 1, aborted: 1 });
+    expect(store.stats().entries).toBe(0);
+    expect(await http.getJson('/fresh', schema)).toEqual({ n: 1 });
+    expect(standIn.stats()).toMatchObject({ total: 2, aborted: 1 });
     await http.close();
   });
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { silentLogger, type Logger } from '../../common/logger';
-import { createSingleFlight } from '../../common/cache/single-flight';
 import { namespaced, positiveInt, type CacheStore, type CacheStoreStats } from '../../common/cache/store';
 
 /**
@@ -32,6 +31,12 @@ import { namespaced, positiveInt, type CacheStore, type CacheStoreStats } from '
  *
  * Concurrent misses for one key within this process make ONE upstream request
  * (single-flight); the others wait for it (`coalesced` in the stats).
+ *
+ * Cancellation is per caller (`signal` of the request): a caller whose signal aborts stops
+ * waiting at once and its `fetch` rejects with `signal.reason`; the shared upstream request is
+ * aborted (the signal given to the origin) only when EVERY caller waiting for it has gone (a
+ * caller without a signal never goes). An aborted upstream request stores nothing and leaves
+ * a stale entry as it was; the next caller for that key starts a new request.
  *
  * The store never fails a request (common/cache/store.ts): when it is unavailable, the
  * request goes upstream uncached and `unavailable` counts it.
@@ -81,8 +86,12 @@ export interface CachedResponse extends UpstreamResponse {
   cache: CacheOutcome;
 }
 
-/** Sends the request with the given conditional headers (`if-none-match`, `if-modified-since`). */
-export type Origin = (conditional: Record<string, string>) => Promise<UpstreamResponse>;
+/**
+ * Sends the request with the given conditional headers (`if-none-match`, `if-modified-since`).
+ * `signal` aborts when nobody waits for the answer any more: the origin should cancel its
+ * request and reject.
+ */
+export type Origin = (conditional: Record<string, string>, signal?: AbortSignal) => Promise<UpstreamResponse>;
 
 export interface UpstreamCacheRequest {
   url: string;
@@ -90,6 +99,8 @@ export interface UpstreamCacheRequest {
   headers: Record<string, string>;
   /** The request carries a caller's own credentials: neither read nor stored. */
   perUser?: boolean;
+  /** This caller went away: it stops waiting (see the cancellation contract above). */
+  signal?: AbortSignal;
 }
 
 export interface UpstreamCacheStats {
@@ -251,13 +262,77 @@ const emptyStats = (): UpstreamCacheStats => ({
   unavailable: 0,
 });
 
+/**
+ * Single-flight whose callers can leave: like common/cache/single-flight.ts, but each caller
+ * may pass a signal. A caller that aborts is rejected at once with its signal's reason; the
+ * task's own signal aborts when the last caller has left, and the key is freed at that moment
+ * so that a new caller does not join a request that is being cancelled.
+ */
+function createCancellableFlights<T>() {
+  interface Flight {
+    promise: Promise<T>;
+    controller: AbortController;
+    /** Callers still waiting; a caller without a signal stays until the end. */
+    waiting: number;
+  }
+  const flights = new Map<string, Flight>();
+
+  const start = (key: string, task: (signal: AbortSignal) => Promise<T>): Flight => {
+    const controller = new AbortController();
+    const flight: Flight = { promise: (async () => task(controller.signal))(), controller, waiting: 0 };
+    flights.set(key, flight);
+    const free = () => {
+      if (flights.get(key) === flight) flights.delete(key);
+    };
+    flight.promise.then(free, free);
+    return flight;
+  };
+
+  const wait = (flight: Flight, key: string, signal: AbortSignal | undefined): Promise<T> => {
+    flight.waiting += 1;
+    if (!signal) return flight.promise;
+    return new Promise<T>((resolve, reject) => {
+      const leave = () => {
+        flight.waiting -= 1;
+        if (flight.waiting === 0) {
+          if (flights.get(key) === flight) flights.delete(key);
+          flight.controller.abort(signal.reason);
+        }
+        reject(signal.reason);
+      };
+      if (signal.aborted) return leave();
+      signal.addEventListener('abort', leave, { once: true });
+      flight.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', leave);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
+  };
+
+  return {
+    /** Runs `task` unless one for `key` is in flight; `joined` tells whether this caller waited for another's. */
+    async run(key: string, task: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<{ value: T; joined: boolean }> {
+      if (signal?.aborted) throw signal.reason;
+      const existing = flights.get(key);
+      const flight = existing ?? start(key, task);
+      return { value: await wait(flight, key, signal), joined: existing !== undefined };
+    },
+  };
+}
+
 export function createHttpCache(options: HttpCacheOptions): HttpCache {
   const namespace = options.namespace ?? 'upstream';
   const store = namespaced(options.store, namespace);
   const maxBodyChars = positiveInt('http cache maxBodyChars', options.maxBodyChars, 1_000_000);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const flights = createSingleFlight<CachedResponse>();
+  const flights = createCancellableFlights<CachedResponse>();
   // One counter set per subgraph/upstream pair: a fixed, small set (the registry's subgraphs).
   const statsByUpstream = new Map<string, UpstreamCacheStats>();
 
@@ -316,13 +391,14 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         if (await store.set(key, JSON.stringify(entry), decision.keepMs)) counters.stored += 1;
       };
 
-      const lookup = async (key: string, origin: Origin): Promise<CachedResponse> => {
+      /** `signal`: the flight's, aborted when no caller waits any more. */
+      const lookup = async (key: string, origin: Origin, signal: AbortSignal): Promise<CachedResponse> => {
         const read = await store.get(key);
         if (read.status === 'unavailable') {
           // Not written either: a store that just failed a read would most likely fail (or
           // delay) the write too. It is tried again with the next request.
           counters.unavailable += 1;
-          return { ...(await origin({})), cache: 'unavailable' };
+          return { ...(await origin({}, signal)), cache: 'unavailable' };
         }
         const entry = read.status === 'hit' ? readEntry(read.value) : null;
         if (entry && now() < entry.freshUntil) {
@@ -337,7 +413,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         } else {
           counters.misses += 1;
         }
-        const response = await origin(conditional);
+        const response = await origin(conditional, signal);
         if (response.status === 304 && entry) {
           counters.revalidated += 1;
           // The 304's headers update the stored ones (RFC 9111 §4.3.4); the body stays.
@@ -354,10 +430,10 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         async fetch(request, origin) {
           if (request.perUser) {
             counters.bypassed += 1;
-            return { ...(await origin({})), cache: 'bypassed' };
+            return { ...(await origin({}, request.signal)), cache: 'bypassed' };
           }
           const key = keyOf(request);
-          const { value, joined } = await flights.run(`${namespace}:${key}`, () => lookup(key, origin));
+          const { value, joined } = await flights.run(`${namespace}:${key}`, (signal) => lookup(key, origin, signal), request.signal);
           if (joined) {
             counters.coalesced += 1;
             return { ...value, cache: 'coalesced' };

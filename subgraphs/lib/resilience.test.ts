@@ -56,6 +56,91 @@ describe('non-idempotent calls', () => {
   });
 });
 
+describe('cancellation (signal of execute)', () => {
+  const WHERE = { subgraph: 's', upstream: 'u', timeoutMs: 1_000 };
+  const retryable = () => ({ retryable: true, breakerFailure: true });
+  /** An attempt that fails with a retryable error, counting its calls. */
+  const failing = () => {
+    const calls: number[] = [];
+    return {
+      calls,
+      attempt: async ({ attempt }: { attempt: number }) => {
+        calls.push(attempt);
+        throw new Error('503');
+      },
+    };
+  };
+
+  it('an abort during the back-off ends the call at once: no further attempt, no retry counted', async () => {
+    const resilience = createUpstreamResilience(WHERE, { retry: { baseDelayMs: 2_000, maxDelayMs: 2_000, deadlineMs: 10_000 }, random: () => 1 });
+    const { attempt, calls } = failing();
+    const caller = new AbortController();
+    const started = Date.now();
+    const call = resilience.execute(attempt, { idempotent: true, classify: retryable, signal: caller.signal });
+    setTimeout(() => caller.abort(new Error('caller went away')), 50);
+    await expect(call).rejects.toThrow('caller went away');
+    expect(Date.now() - started).toBeLessThan(1_000); // not the 2 s back-off
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toEqual([1]);
+    expect(resilience.stats()).toMatchObject({ attempts: 1, failures: 1, retries: 0, state: 'closed', consecutiveFailures: 1 });
+  });
+
+  it('also when an injected sleep ignores the signal; an already aborted call makes no attempt', async () => {
+    const resilience = createUpstreamResilience(WHERE, { retry: { baseDelayMs: 1 }, sleep: () => new Promise<void>(() => {}) });
+    const { attempt, calls } = failing();
+    const caller = new AbortController();
+    const call = resilience.execute(attempt, { idempotent: true, classify: retryable, signal: caller.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    caller.abort(new Error('gone'));
+    await expect(call).rejects.toThrow('gone');
+    expect(calls).toEqual([1]);
+    await expect(resilience.execute(attempt, { idempotent: true, classify: retryable, signal: caller.signal })).rejects.toThrow('gone');
+    expect(calls).toEqual([1]);
+    expect(resilience.stats()).toMatchObject({ attempts: 1, retries: 0 });
+  });
+
+  it('an attempt aborted in flight is neither classified, recorded nor retried: the breaker is exactly as before', async () => {
+    const resilience = createUpstreamResilience(WHERE, { retry: { baseDelayMs: 1 }, breaker: { failureThreshold: 2 } });
+    await expect(resilience.execute(failing().attempt, { idempotent: false, classify: retryable })).rejects.toThrow('503');
+    const before = resilience.stats();
+    expect(before).toMatchObject({ state: 'closed', consecutiveFailures: 1, attempts: 1, failures: 1 });
+    let classified = 0;
+    let attempts = 0;
+    for (let i = 0; i < 3; i++) {
+      const caller = new AbortController();
+      const call = resilience.execute(
+        () => {
+          attempts += 1;
+          return new Promise<never>((_, reject) => caller.signal.addEventListener('abort', () => reject(new Error('aborted request'))));
+        },
+        { idempotent: true, classify: () => ((classified += 1), { retryable: true, breakerFailure: true }), signal: caller.signal },
+      );
+      caller.abort();
+      await expect(call).rejects.toThrow('aborted request');
+    }
+    expect([attempts, classified]).toEqual([3, 0]);
+    expect(resilience.stats()).toEqual(before);
+  });
+
+  it('a cancelled probe frees the probe slot: the breaker stays half-open and the next call is the probe', async () => {
+    let clock = 0;
+    const resilience = createUpstreamResilience(WHERE, { retry: false, breaker: { failureThreshold: 1, coolDownMs: 1_000 }, now: () => clock });
+    await expect(resilience.execute(failing().attempt, { idempotent: true, classify: retryable })).rejects.toThrow('503');
+    expect(resilience.state()).toBe('open');
+    clock += 1_000;
+    const caller = new AbortController();
+    const probe = resilience.execute(
+      () => new Promise<never>((_, reject) => caller.signal.addEventListener('abort', () => reject(new Error('aborted probe')))),
+      { idempotent: true, classify: retryable, signal: caller.signal },
+    );
+    caller.abort();
+    await expect(probe).rejects.toThrow('aborted probe');
+    expect(resilience.stats()).toMatchObject({ state: 'half-open', attempts: 1, failures: 1, shortCircuited: 0 });
+    expect(await resilience.execute(async () => 'answered', { idempotent: true, classify: retryable })).toBe('answered');
+    expect(resilience.stats()).toMatchObject({ state: 'closed', attempts: 2, failures: 1, shortCircuited: 0 });
+  });
+});
+
 describe('REST transport with retries and a circuit breaker (stand-in fault injection)', () => {
   const standIn = createStandIn({
     name: 'test-upstream',
@@ -172,6 +257,45 @@ describe('REST transport with retries and a circuit breaker (stand-in fault inje
     await expect(http.getJson('/thing', schema)).rejects.toMatchObject({ extensions: { status: 503 } });
     expect(standIn.stats().total).toBe(1);
     expect(http.resilience()).toBeNull();
+    await http.close();
+  });
+
+  const CANCELLED = {
+    message: 'register (behind subgraph kommunen): call cancelled, the caller went away',
+    extensions: { code: 'REQUEST_TIMEOUT', cancelled: true, subgraph: 'kommunen', upstream: 'register' },
+  };
+
+  it('a caller that aborts during the back-off after a 503 gets REQUEST_TIMEOUT (cancelled) at once: 1 request, no retry', async () => {
+    const http = transport({ retry: { baseDelayMs: 800, maxDelayMs: 800, deadlineMs: 5_000 }, random: () => 1 });
+    standIn.setFault({ status: 503, times: 1 });
+    const caller = new AbortController();
+    const started = Date.now();
+    const call = http.getJson('/thing', schema, { signal: caller.signal });
+    setTimeout(() => caller.abort(), 100);
+    await expect(call).rejects.toMatchObject(CANCELLED);
+    expect(Date.now() - started).toBeLessThan(600);
+    await new Promise((r) => setTimeout(r, 900)); // past the back-off: still no second request
+    expect(statuses()).toEqual([503]);
+    expect(http.resilience()).toMatchObject({ state: 'closed', attempts: 1, failures: 1, retries: 0 });
+    await http.close();
+  });
+
+  it('aborted in-flight requests are closed (the stand-in sees it) and do not count for the breaker', async () => {
+    const http = transport({ retry: { baseDelayMs: 5 }, breaker: { failureThreshold: 1 } });
+    standIn.setFault({ latencyMs: 1_500 });
+    for (let i = 0; i < 3; i++) {
+      const caller = new AbortController();
+      const call = http.getJson('/thing', schema, { signal: caller.signal });
+      setTimeout(() => caller.abort(), 50);
+      await expect(call).rejects.toMatchObject(CANCELLED);
+    }
+    const until = Date.now() + 1_000;
+    while (standIn.stats().aborted < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(standIn.stats()).toMatchObject({ total: 3, aborted: 3 });
+    expect(http.resilience()).toMatchObject({ state: 'closed', consecutiveFailures: 0, attempts: 0, failures: 0, retries: 0, transitions: [] });
+    standIn.setFault(null);
+    expect(await http.getJson('/thing', schema)).toEqual({ n: 1 });
+    expect(standIn.stats()).toMatchObject({ total: 4, aborted: 3 });
     await http.close();
   });
 

@@ -31,6 +31,12 @@ import { amtsError } from '../../common/errors';
  *   for another cool-down.
  * State, counters and the last transitions are in `stats()`; `onTransition` is called on
  * every change (ops view, logs). Nothing of a request (URL, query, body) is kept.
+ *
+ * Cancellation (`signal` of `execute`): when the caller goes away, the call stops at once,
+ * whether it is waiting for an attempt or in a back-off sleep. A cancelled call is no
+ * verdict on the upstream: the aborted attempt is neither counted nor recorded (the breaker's
+ * state, its counters and its window stay as they were; a cancelled probe frees the probe
+ * slot, the breaker stays half-open), and it is never retried.
  */
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -66,10 +72,10 @@ export interface ResilienceOptions {
   breaker?: BreakerOptions | false;
   /** Called on every breaker state change. Must not throw (exceptions are swallowed). */
   onTransition?: (transition: BreakerTransition) => void;
-  /** Test hooks. */
+  /** Test hooks. `sleep` may ignore the signal: a cancelled call stops waiting for it anyway. */
   random?: () => number;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface BreakerTransition {
@@ -113,10 +119,15 @@ export interface UpstreamResilience {
    * Runs `attempt` under the retry policy and the breaker. `attempt` gets the timeout for this
    * attempt (the per-request timeout, cut to the remaining deadline). Errors thrown by an
    * attempt are classified by `classify`; a successful return counts as an answer.
+   *
+   * `signal`: the caller went away. `attempt` should abort its request with it (it is not
+   * passed on: the attempt has it from its caller). Once it is aborted, an attempt's error is
+   * rethrown unclassified and unrecorded, a back-off sleep ends at once, and no further attempt
+   * starts; the call rejects with the attempt's error or, between attempts, `signal.reason`.
    */
   execute<T>(
     attempt: (context: { timeoutMs: number; attempt: number }) => Promise<T>,
-    options: { idempotent: boolean; classify: (error: unknown) => AttemptVerdict },
+    options: { idempotent: boolean; classify: (error: unknown) => AttemptVerdict; signal?: AbortSignal },
   ): Promise<T>;
   state(): BreakerState;
   stats(): UpstreamResilienceStats;
@@ -154,13 +165,43 @@ export function backoffDelayMs(retry: number, baseDelayMs: number, maxDelayMs: n
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** Waits `ms`, or until `signal` aborts (then the timer is cleared and it resolves early). */
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Resolves when `promise` does or when `signal` aborts, whichever is first. */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  return new Promise<void>((resolve, reject) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    promise.then(done, (error: unknown) => {
+      signal.removeEventListener('abort', done);
+      reject(error);
+    });
+  });
+}
+
 export function createUpstreamResilience(
   where: { subgraph: string; upstream: string; timeoutMs: number },
   options: ResilienceOptions = {},
 ): UpstreamResilience {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? sleepUnlessAborted;
   const retry = options.retry === false ? null : options.retry ?? {};
   const maxRetries = retry ? positive('retry.maxRetries', retry.maxRetries, 2, { allowZero: true }) : 0;
   const baseDelayMs = positive('retry.baseDelayMs', retry?.baseDelayMs, 100, { allowZero: true });
@@ -215,6 +256,11 @@ export function createUpstreamResilience(
     return { ok: true, probe: false };
   };
 
+  /** A cancelled attempt says nothing about the upstream: it only gives the probe slot back. */
+  const release = (probe: boolean) => {
+    if (probe) probeInFlight = false;
+  };
+
   const record = (failed: boolean, probe: boolean) => {
     counters.attempts += 1;
     if (failed) counters.failures += 1;
@@ -248,11 +294,12 @@ export function createUpstreamResilience(
   };
 
   return {
-    async execute(attempt, { idempotent, classify }) {
+    async execute(attempt, { idempotent, classify, signal }) {
       const started = now();
       const budget = idempotent ? deadlineMs : where.timeoutMs;
       const attemptsAllowed = idempotent ? maxRetries + 1 : 1;
       for (let n = 1; ; n += 1) {
+        if (signal?.aborted) throw signal.reason;
         const admitted = admit();
         if (!admitted.ok) throw openError();
         const remaining = budget - (now() - started);
@@ -261,6 +308,10 @@ export function createUpstreamResilience(
           record(false, admitted.probe);
           return result;
         } catch (error) {
+          if (signal?.aborted) {
+            release(admitted.probe);
+            throw error;
+          }
           const verdict = classify(error);
           record(verdict.breakerFailure, admitted.probe);
           if (!verdict.retryable || n >= attemptsAllowed) throw error;
@@ -269,8 +320,9 @@ export function createUpstreamResilience(
           const left = budget - (now() - started);
           if (delay + minAttemptMs > left) throw error;
           if (breaker && state === 'open') throw error; // do not wait for a breaker that just opened
+          await untilAborted(sleep(delay, signal), signal);
+          if (signal?.aborted) throw signal.reason; // cancelled during the back-off: no retry
           counters.retries += 1;
-          await sleep(delay);
         }
       }
     },

@@ -41,6 +41,13 @@ import {
  * Retry-After honoured up to a cap, all within a deadline); an open breaker answers
  * DOWNSTREAM_SERVICE_ERROR with `circuit: "open"` without asking the upstream. The mapping
  * above is what the last attempt got.
+ *
+ * Cancellation (`RequestOptions.signal`, the subgraph's incoming request): when it aborts,
+ * the call rejects at once with REQUEST_TIMEOUT, extensions `{ cancelled: true }` (nobody
+ * reads it: the caller has gone). Per caller: its upstream request is aborted (undici closes
+ * the connection) unless other callers still wait for the same single-flight request; it
+ * leaves the concurrency queue, stops a retry back-off, is never retried, does not count for
+ * the circuit breaker and stores nothing in the cache.
  */
 export interface RestTransportOptions {
   subgraph: string;
@@ -79,6 +86,11 @@ export interface RequestOptions {
    * `cookie` header makes the call bypass the cache.
    */
   headers?: Record<string, string>;
+  /**
+   * Aborts when the caller has gone (the subgraph's incoming request was aborted, e.g. by the
+   * gateway's request deadline); see "Cancellation" above.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RestTransport {
@@ -94,8 +106,24 @@ class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Runs `task` when a slot is free; a caller whose `signal` aborts while queued leaves the queue (rejects with its reason). */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const admit = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        const leave = () => {
+          const index = this.waiting.indexOf(admit);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(signal!.reason);
+        };
+        this.waiting.push(admit);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
+    }
     this.active += 1;
     try {
       return await task();
@@ -145,6 +173,13 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
     };
   };
 
+  /** The caller went away (its signal aborted): not an upstream failure. */
+  const cancelled = () =>
+    amtsError('REQUEST_TIMEOUT', `${options.upstream} (behind subgraph ${options.subgraph}): call cancelled, the caller went away`, {
+      ...where,
+      cancelled: true,
+    });
+
   const failure = (message: string, extra: Record<string, unknown> = {}) =>
     amtsError('DOWNSTREAM_SERVICE_ERROR', `${options.upstream} (behind subgraph ${options.subgraph}): ${message}`, {
       ...where,
@@ -159,16 +194,21 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
       // The body this call's own upstream request parsed, so a miss is parsed only once.
       let fresh: { data: z.infer<typeof schema> } | undefined;
 
-      /** One upstream request; throws the mapped error codes, returns 200, 304 (if asked) or 404. */
-      const attemptOrigin = (conditional: Record<string, string>, attemptTimeoutMs: number): Promise<UpstreamResponse> =>
+      /**
+       * One upstream request within the concurrency cap; throws the mapped error codes, returns
+       * 200, 304 (if asked) or 404. `signal` (nobody waits any more) aborts it, queued or in
+       * flight, and makes it throw `cancelled()` wherever it was: queue, request, headers or body.
+       */
+      const attemptOrigin = (conditional: Record<string, string>, attemptTimeoutMs: number, signal?: AbortSignal): Promise<UpstreamResponse> =>
         semaphore.run(async () => {
           let response: Dispatcher.ResponseData;
+          const timeout = AbortSignal.timeout(attemptTimeoutMs);
           try {
             response = await request(url, {
               method: 'GET',
               dispatcher,
               headers: { ...headers, ...conditional },
-              signal: AbortSignal.timeout(attemptTimeoutMs),
+              signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
             });
           } catch (error) {
             const name = (error as Error).name;
@@ -205,15 +245,28 @@ export function createRestTransport(options: RestTransportOptions): RestTranspor
           if (!parsed.success) throw failure('answered a body that does not match its contract', { status: statusCode });
           fresh = { data: parsed.data };
           return { status: statusCode, headers: response.headers, body: text };
+        }, signal).catch((error: unknown) => {
+          throw signal?.aborted ? cancelled() : error;
         });
-      /** One upstream request with retries and the breaker (only GETs exist here: idempotent). */
-      const origin = (conditional: Record<string, string>): Promise<UpstreamResponse> =>
+      /**
+       * One upstream request with retries and the breaker (only GETs exist here: idempotent).
+       * `signal`: this caller's, or the cache's single-flight one (aborted when no caller waits).
+       */
+      const origin = (conditional: Record<string, string>, signal?: AbortSignal): Promise<UpstreamResponse> =>
         resilience
-          ? resilience.execute(({ timeoutMs: t }) => attemptOrigin(conditional, t), { idempotent: true, classify })
-          : attemptOrigin(conditional, timeoutMs);
+          ? resilience.execute(({ timeoutMs: t }) => attemptOrigin(conditional, t, signal), { idempotent: true, classify, signal })
+          : attemptOrigin(conditional, timeoutMs, signal);
 
+      const { signal } = requestOptions;
       const perUser = Object.keys(requestOptions.headers ?? {}).some((name) => /^(authorization|cookie)$/i.test(name));
-      const response = upstreamCache ? await upstreamCache.fetch({ url, headers, perUser }, origin) : await origin({});
+      let response: UpstreamResponse;
+      try {
+        response = upstreamCache ? await upstreamCache.fetch({ url, headers, perUser, signal }, origin) : await origin({}, signal);
+      } catch (error) {
+        // This caller left: whatever the shared request does now, its answer is "cancelled".
+        if (signal?.aborted) throw cancelled();
+        throw error;
+      }
       if (response.status === 404) return null;
       if (fresh) return fresh.data;
       // From the cache (or another caller's request): checked against this call's schema.

@@ -30,8 +30,8 @@ export function createMelderegisterSubgraph(config: MelderegisterConfig): Subgra
     resolvers,
     logger: config.logger,
     identitySecret: config.identitySecret,
-    createContext: ({ traceHeaders, identity }) => {
-      const upstreamRequest = { headers: traceHeaders };
+    createContext: ({ traceHeaders, identity, signal }) => {
+      const upstreamRequest = { headers: traceHeaders, signal };
       return { identity, registries, upstreamRequest, loaders: createLoaders(registries, upstreamRequest) };
     },
   });

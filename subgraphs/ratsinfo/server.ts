@@ -36,8 +36,8 @@ export function createRatsinfoSubgraph(config: RatsinfoConfig): SubgraphServer &
     resolvers,
     logger: config.logger,
     identitySecret: config.identitySecret,
-    createContext: ({ traceHeaders }) => {
-      const upstreamRequest = { headers: traceHeaders };
+    createContext: ({ traceHeaders, signal }) => {
+      const upstreamRequest = { headers: traceHeaders, signal };
       return { client, upstreamRequest, loaders: createLoaders(client, upstreamRequest) };
     },
   });
