@@ -84,7 +84,17 @@ describe.each(['apollo', 'amtsgraph'] as const)('executor %s', (executor: Execut
    */
   const sentFor = (occurrences: object[]): object[] =>
     executor === 'apollo' ? occurrences : [...new Map(occurrences.map((o) => [JSON.stringify(o), o])).values()];
-  const representations = (name: SubgraphName) => graph.subgraphs[name].requests.map((r) => r.variables?.representations);
+  /**
+   * The representation lists a subgraph received, one per entity fetch: a batched request
+   * (engine/batch.ts: `representations_0`, `representations_1`, …) counts as its fetches.
+   */
+  const representations = (name: SubgraphName) =>
+    graph.subgraphs[name].requests.flatMap((r) => {
+      const variables = (r.variables ?? {}) as Record<string, unknown>;
+      if ('representations' in variables) return [variables.representations];
+      const batched = Object.keys(variables).filter((k) => /^representations_\d+$/.test(k)).sort((a, b) => Number(a.slice(16)) - Number(b.slice(16)));
+      return batched.length ? batched.map((k) => variables[k]) : [undefined];
+    });
   const variablesSent = (name: SubgraphName) => graph.subgraphs[name].requests.map((r) => r.variables);
 
   function planKinds(node: PlanNode | null): string[] {
@@ -308,8 +318,11 @@ describe.each(['apollo', 'amtsgraph'] as const)('executor %s', (executor: Execut
           ],
         },
       });
-      // accounts twice: search.@ (the User member) and search.@.author are separate fetches.
-      expect(graph.counts()).toEqual({ reviews: 1, accounts: 2, products: 1 });
+      // Two accounts fetches in the plan (search.@ for the User member, search.@.author), started
+      // in the same tick: the subgraph client batches them into ONE request (engine/batch.ts).
+      expect(graph.counts()).toEqual({ reviews: 1, accounts: 1, products: 1 });
+      const [batched] = graph.subgraphs.accounts.requests;
+      expect(Object.keys(batched!.variables ?? {}).sort()).toEqual(['representations_0', 'representations_1']);
       expect(new Set(representations('accounts').map((r) => JSON.stringify(r)))).toEqual(
         new Set([
           JSON.stringify([{ __typename: 'User', id: 'u2' }]),

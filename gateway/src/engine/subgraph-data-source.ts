@@ -3,6 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { Pool } from 'undici';
 import type { Logger } from '../../../common/logger';
+import { createBatchCombiner, isBatchable } from './batch';
 import type { EngineContext, FetchInfo, FetchInterceptor, FetchObserver, FetchOutcome, SubgraphResponse } from './types';
 
 /**
@@ -31,6 +32,11 @@ export interface SubgraphDataSourceOptions {
    * and caller identity; queries only). Default true.
    */
   dedupeInFlight?: boolean;
+  /**
+   * Send the entity fetches one client request starts in the same tick to this subgraph as
+   * one request (batch.ts). Default true.
+   */
+  batch?: boolean;
 }
 
 /**
@@ -65,6 +71,8 @@ function requestBody(request: GraphQLDataSourceProcessOptions): string {
 
 /** `max-age` (or `s-maxage`) of a subgraph response's Cache-Control, by response object. */
 const maxAges = new WeakMap<object, number>();
+/** The body text a parsed subgraph answer came from: de-duplicated waiters get their own parse. */
+const bodyTexts = new WeakMap<object, string>();
 
 function parseMaxAge(header: string | string[] | undefined): number | null {
   const value = Array.isArray(header) ? header.join(',') : header;
@@ -75,6 +83,30 @@ function parseMaxAge(header: string | string[] | undefined): number | null {
 }
 
 const MAX_ERROR_CODES = 20;
+
+type RawAnswer =
+  | { kind: 'answer'; statusCode: number; text: string; cacheControl: string | string[] | undefined }
+  | { kind: 'too_large'; statusCode: number }
+  | { kind: 'timeout' | 'unreachable'; message: string }
+  | { kind: 'cancelled' };
+
+interface BatchEntry {
+  request: GraphQLDataSourceProcessOptions;
+  outcome: FetchOutcome;
+  resolve(response: GatewayGraphQLResponse): void;
+}
+
+/** A body that is a GraphQL response (an object with `data` or `errors`), else null. */
+function parseGraphQLResponse(text: string): Record<string, unknown> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || (!('data' in parsed) && !('errors' in parsed))) return null;
+  return parsed as Record<string, unknown>;
+}
 
 const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 
@@ -90,6 +122,9 @@ export class SubgraphDataSource implements GraphQLDataSource {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
+  /** Entity fetches waiting for the end of the tick, per client request (its context object). */
+  private readonly batches = new WeakMap<object, BatchEntry[]>();
+  private readonly combiner = createBatchCombiner();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
@@ -125,7 +160,9 @@ export class SubgraphDataSource implements GraphQLDataSource {
     const pending = this.inFlight.get(key);
     if (pending) {
       return pending.then((response) => {
-        const copy = structuredClone(response);
+        // Parsing the body again is cheaper than structuredClone of the parsed answer.
+        const text = bodyTexts.get(response);
+        const copy = (text === undefined ? structuredClone(response) : JSON.parse(text)) as GatewayGraphQLResponse;
         const maxAge = maxAges.get(response);
         if (maxAge !== undefined) maxAges.set(copy, maxAge);
         return copy;
@@ -179,22 +216,106 @@ export class SubgraphDataSource implements GraphQLDataSource {
     return response;
   }
 
-  /** One POST to the subgraph; records status and transport failure into `outcome`. */
+  /**
+   * One logical fetch. Entity fetches of the same client request that start in the same tick
+   * are sent to the subgraph as ONE request (batch.ts); everything else is sent alone.
+   */
   private async send(
     request: GraphQLDataSourceProcessOptions,
     extraHeaders: Record<string, string>,
     outcome: FetchOutcome,
   ): Promise<GatewayGraphQLResponse> {
-    const { name, timeoutMs } = this.options;
     const engineContext = request.context as Partial<EngineContext>;
-    const logger = engineContext.logger ?? this.options.logger;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json, application/json',
       ...(engineContext.forwardHeaders ?? {}),
       ...extraHeaders,
     };
-    const body = requestBody(request);
+    // The request's deadline (GatewayContext.signal, plugins/use-request-deadline.ts) cancels
+    // this fetch too: undici aborts it and closes the connection, so the subgraph sees it.
+    const requestSignal = (request.context as { signal?: AbortSignal }).signal;
+    if (this.options.batch !== false && request.context && isBatchable(request)) {
+      return new Promise((resolve) => {
+        let queue = this.batches.get(request.context as object);
+        if (!queue) {
+          queue = [];
+          this.batches.set(request.context as object, queue);
+          queueMicrotask(() => {
+            this.batches.delete(request.context as object);
+            void this.flush(queue!, headers, requestSignal);
+          });
+        }
+        queue.push({ request, outcome, resolve });
+      });
+    }
+    const raw = await this.transport(requestBody(request), headers, requestSignal);
+    return this.interpret(request, raw, outcome);
+  }
+
+  /** Sends a tick's entity fetches of one client request: alone, or combined (batch.ts). */
+  private async flush(queue: BatchEntry[], headers: Record<string, string>, requestSignal: AbortSignal | undefined): Promise<void> {
+    const combined = queue.length > 1 ? this.combiner.combine(queue.map((e) => e.request.request)) : null;
+    if (!combined) {
+      await Promise.all(
+        queue.map(async (entry) => entry.resolve(this.interpret(entry.request, await this.transport(requestBody(entry.request), headers, requestSignal), entry.outcome))),
+      );
+      return;
+    }
+    const raw = await this.transport(combined.body, headers, requestSignal);
+    if (raw.kind !== 'answer') {
+      for (const entry of queue) entry.resolve(this.interpret(entry.request, raw, entry.outcome));
+      return;
+    }
+    const parsed = parseGraphQLResponse(raw.text);
+    if (!parsed) {
+      for (const entry of queue) entry.resolve(this.interpret(entry.request, raw, entry.outcome));
+      return;
+    }
+    const parts = combined.split(parsed);
+    const maxAge = parseMaxAge(raw.cacheControl);
+    queue.forEach((entry, index) => {
+      entry.outcome.status = raw.statusCode;
+      const part = parts[index]!;
+      if (maxAge !== null) maxAges.set(part, maxAge);
+      entry.resolve(part as GatewayGraphQLResponse);
+    });
+  }
+
+  /** One POST to the subgraph. */
+  private async transport(body: string, headers: Record<string, string>, requestSignal: AbortSignal | undefined): Promise<RawAnswer> {
+    const { timeoutMs } = this.options;
+    const timeoutSignal = AbortSignal.timeout(timeoutMs);
+    const signal = requestSignal ? AbortSignal.any([timeoutSignal, requestSignal]) : timeoutSignal;
+    try {
+      const response = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const length = Number(response.headers['content-length'] ?? 0);
+      if (length > MAX_RESPONSE_BYTES) {
+        await response.body.dump();
+        return { kind: 'too_large', statusCode: response.statusCode };
+      }
+      const text = await response.body.text();
+      return { kind: 'answer', statusCode: response.statusCode, text, cacheControl: response.headers['cache-control'] };
+    } catch (error) {
+      if (requestSignal?.aborted) return { kind: 'cancelled' };
+      const errorName = (error as Error).name;
+      const timedOut = errorName === 'TimeoutError' || errorName === 'AbortError' || errorName.includes('Timeout');
+      return { kind: timedOut ? 'timeout' : 'unreachable', message: (error as Error).message };
+    }
+  }
+
+  /** A raw answer as the GraphQL response of one logical fetch; records status and failure into `outcome`. */
+  private interpret(request: GraphQLDataSourceProcessOptions, raw: RawAnswer, outcome: FetchOutcome): GatewayGraphQLResponse {
+    const { name, timeoutMs } = this.options;
+    const logger = (request.context as Partial<EngineContext>).logger ?? this.options.logger;
     const failed = (reason: string, failure: NonNullable<FetchOutcome['failure']>): GatewayGraphQLResponse => {
       outcome.failure = failure;
       const isEntityFetch = Boolean(request.request.variables && 'representations' in request.request.variables);
@@ -217,56 +338,29 @@ export class SubgraphDataSource implements GraphQLDataSource {
         })) as unknown as GatewayGraphQLResponse['errors'],
       };
     };
-
-    let statusCode: number;
-    let text: string;
-    let cacheControl: string | string[] | undefined;
-    // The request's deadline (GatewayContext.signal, plugins/use-request-deadline.ts) cancels
-    // this fetch too: undici aborts it and closes the connection, so the subgraph sees it.
-    const requestSignal = (request.context as { signal?: AbortSignal }).signal;
-    const timeoutSignal = AbortSignal.timeout(timeoutMs);
-    const signal = requestSignal ? AbortSignal.any([timeoutSignal, requestSignal]) : timeoutSignal;
-    try {
-      const response = await this.pool.request({
-        path: this.path,
-        method: 'POST',
-        headers,
-        body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      statusCode = response.statusCode;
-      outcome.status = statusCode;
-      cacheControl = response.headers['cache-control'];
-      const length = Number(response.headers['content-length'] ?? 0);
-      if (length > MAX_RESPONSE_BYTES) {
-        await response.body.dump();
-        return failed('answered a response larger than the gateway accepts', 'too_large');
-      }
-      text = await response.body.text();
-    } catch (error) {
-      const errorName = (error as Error).name;
-      const timedOut = errorName === 'TimeoutError' || errorName === 'AbortError' || errorName.includes('Timeout');
-      if (requestSignal?.aborted) {
+    switch (raw.kind) {
+      case 'cancelled':
         logger.warn({ subgraph: name }, 'subgraph fetch cancelled: request deadline passed');
         return failed('was cancelled: the request deadline passed', 'timeout');
-      }
-      logger.warn({ subgraph: name, err: (error as Error).message }, 'subgraph fetch failed');
-      return failed(timedOut ? `did not answer within ${timeoutMs} ms` : 'is not reachable', timedOut ? 'timeout' : 'unreachable');
+      case 'timeout':
+      case 'unreachable':
+        logger.warn({ subgraph: name, err: raw.message }, 'subgraph fetch failed');
+        return failed(raw.kind === 'timeout' ? `did not answer within ${timeoutMs} ms` : 'is not reachable', raw.kind);
+      case 'too_large':
+        outcome.status = raw.statusCode;
+        return failed('answered a response larger than the gateway accepts', 'too_large');
+      case 'answer':
+        break;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      logger.warn({ subgraph: name, statusCode }, 'subgraph answered a body that is not JSON');
-      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`, 'invalid_response');
+    outcome.status = raw.statusCode;
+    const parsed = parseGraphQLResponse(raw.text);
+    if (!parsed) {
+      logger.warn({ subgraph: name, statusCode: raw.statusCode }, 'subgraph answered a body that is not a GraphQL response');
+      return failed(`answered HTTP ${raw.statusCode} with a body that is not a GraphQL response`, 'invalid_response');
     }
-    if (!parsed || typeof parsed !== 'object' || (!('data' in parsed) && !('errors' in parsed))) {
-      return failed(`answered HTTP ${statusCode} with a body that is not a GraphQL response`, 'invalid_response');
-    }
-    const maxAge = parseMaxAge(cacheControl);
+    const maxAge = parseMaxAge(raw.cacheControl);
     if (maxAge !== null) maxAges.set(parsed, maxAge);
+    bodyTexts.set(parsed, raw.text);
     return parsed as GatewayGraphQLResponse;
   }
 
