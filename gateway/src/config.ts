@@ -33,6 +33,11 @@ const configSchema = z
      * `apollo` (@apollo/gateway's own executor, kept as the fallback). Planning is Apollo's in both.
      */
     executor: z.enum(['amtsgraph', 'apollo']).default('amtsgraph'),
+    /**
+     * Identical subgraph queries in flight at the same time share one request (partitioned by
+     * the caller's identity; never mutations).
+     */
+    dedupeInFlight: z.boolean().default(true),
     /** `development` shows GraphiQL and error details; `production` hides both. */
     mode: z.enum(['development', 'production']).default('development'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -163,6 +168,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     subgraphUrls,
     subgraphTimeoutMs: timeout ? Number(timeout) : undefined,
     executor: readExecutor(env),
+    dedupeInFlight: readBool('SUBGRAPH_DEDUPE', env),
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
     logLevel: readLogLevel('info', env),
     identitySecret: identitySecretValue(env),

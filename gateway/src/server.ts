@@ -44,6 +44,7 @@ export async function createGateway(
     subgraphUrls: config.subgraphUrls,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     executor: config.executor,
+    dedupeInFlight: config.dedupeInFlight,
     logger,
   });
   const schema = await engine.start();

@@ -17,6 +17,8 @@ export interface ApolloEngineOptions {
   subgraphTimeoutMs: number;
   /** Who executes plans (config.ts `executor`); default `amtsgraph`. */
   executor?: 'amtsgraph' | 'apollo';
+  /** Share one request among identical in-flight subgraph queries (default true). */
+  dedupeInFlight?: boolean;
   logger: Logger;
 }
 
@@ -101,6 +103,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         logger,
         observers: fetchObservers,
         interception,
+        dedupeInFlight: options.dedupeInFlight,
       });
       dataSources.push(dataSource);
       dataSourceByName.set(name, dataSource);
