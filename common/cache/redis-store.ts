@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { redisModule } from './redis-module';
 import { silentLogger, type Logger } from '../logger';
 import { createDegradationGuard } from './degradation';
 import { positiveInt, type CacheStore, type CacheStoreStats, type StoreRead } from './store';
@@ -83,7 +83,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   });
   const counts = { hits: 0, misses: 0, sets: 0, deletes: 0 };
 
-  const client = createClient({
+  const client = redisModule().createClient({
     url: options.url,
     disableOfflineQueue: true,
     socket: {

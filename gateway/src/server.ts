@@ -1,6 +1,5 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { GraphQLError } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createLogger, type Logger } from '../../common/logger';
 import { resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config';
@@ -62,8 +61,9 @@ export async function createGateway(
     // Parsed documents are cached by query text: keep that cache bounded (body limit × entries).
     parserAndValidationCache: true,
     graphiql: development ? { title: 'Amtsgraph', defaultQuery: EXAMPLE_QUERY } : false,
-    // Self-contained GraphiQL (no CDN): works on machines without internet access.
-    renderGraphiQL,
+    // Self-contained GraphiQL (no CDN): works on machines without internet access. Loaded on the
+    // first GraphiQL request: the package inlines GraphiQL's bundle (≈ 77 MB of RSS once loaded).
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),

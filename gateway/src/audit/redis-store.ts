@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { redisModule } from '../../../common/cache/redis-module';
 import type { Logger } from '../../../common/logger';
 import { matchesFilter, RecentRecords, type AuditQueryResult, type AuditRecord, type AuditStore } from './record';
 
@@ -21,7 +21,7 @@ const PAGE = 1_000;
 
 export function createRedisAuditStore(options: RedisAuditStoreOptions): AuditStore {
   const { logger, stream, timeoutMs } = options;
-  const client = createClient({
+  const client = redisModule().createClient({
     url: options.url,
     disableOfflineQueue: true,
     socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) },

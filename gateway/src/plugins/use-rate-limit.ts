@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { redisModule } from '../../../common/cache/redis-module';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../../../common/identity';
 import type { Logger } from '../../../common/logger';
@@ -64,7 +64,7 @@ function memoryCounter(maxClients: number): Counter {
 }
 
 function redisCounter(url: string, prefix: string, logger: Logger, fallback: Counter): Counter {
-  const client = createClient({
+  const client = redisModule().createClient({
     url,
     disableOfflineQueue: true,
     socket: { connectTimeout: 1_000, reconnectStrategy: (retries) => Math.min(5_000, 100 * 2 ** Math.min(retries, 6)) },
