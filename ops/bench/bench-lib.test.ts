@@ -3,7 +3,7 @@ import { canonicalJson, createBodyChecker, DEFAULT_OPTIONS, fmt, markdownTable, 
 
 describe('parseOptions', () => {
   it('returns the defaults without flags', () => {
-    expect(parseOptions([])).toEqual({ suite: 'all', rounds: 3, duration: 10, warmup: 4, connections: 50, only: null, operations: 100_000, maxSeconds: 300 });
+    expect(parseOptions([])).toEqual({ suite: 'all', rounds: 3, duration: 10, warmup: 4, connections: 50, only: null, operations: 100_000, maxSeconds: 600 });
     expect(parseOptions([])).toEqual(DEFAULT_OPTIONS);
   });
 

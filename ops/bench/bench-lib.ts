@@ -22,7 +22,7 @@ export interface BenchOptions {
   maxSeconds: number;
 }
 
-export const DEFAULT_OPTIONS: BenchOptions = { suite: 'all', rounds: 3, duration: 10, warmup: 4, connections: 50, only: null, operations: 100_000, maxSeconds: 300 };
+export const DEFAULT_OPTIONS: BenchOptions = { suite: 'all', rounds: 3, duration: 10, warmup: 4, connections: 50, only: null, operations: 100_000, maxSeconds: 600 };
 
 const NUMERIC = { rounds: [1, 50], duration: [1, 600], warmup: [0, 600], connections: [1, 1000], operations: [1, 10_000_000], 'max-seconds': [10, 7200] } as const;
 const FIELD = { 'max-seconds': 'maxSeconds' } as Record<string, keyof BenchOptions>;

@@ -12,7 +12,7 @@ import type { SuiteContext } from './context';
  * (own text, plan and signature each; federation/scenario.ts `distinctOperation`) through
  * Amtsgraph's gateway child (default executor, caches off) started with `--expose-gc`, in
  * batches of 10,000; after each batch `GET /__mark?gc=1` gives heap and RSS after a full GC.
- * Every answer is checked against the oracle. Bounded by `--max-seconds` (default 300): when
+ * Every answer is checked against the oracle. Bounded by `--max-seconds` (default 600): when
  * reached, the suite stops after the running batch and says so.
  */
 const BATCH = 10_000;
