@@ -30,6 +30,17 @@ describe('gateway configuration is validated at start with messages that say how
     expect(() => configFromEnv({ ...env, GATEWAY_PORT: 'abc' })).toThrow('GATEWAY_PORT must be a TCP port between 0 and 65535, received "abc"');
     expect(() => configFromEnv({ ...env, KOMMUNEN_SUBGRAPH_URL: 'ftp://x' })).toThrow(/KOMMUNEN_SUBGRAPH_URL must be an http\(s\) URL/);
     expect(() => configFromEnv({ ...env, SUBGRAPH_TIMEOUT_MS: '5s' })).toThrow(/SUBGRAPH_TIMEOUT_MS must be a whole number/);
+    expect(configFromEnv(env).cache).toMatchObject({ enabled: false });
+    expect(configFromEnv({ ...env, ENTITY_CACHE: 'on', ENTITY_CACHE_TTL_SECONDS: '120', RESPONSE_CACHE_TTL_SECONDS: '30', REDIS_URL: 'redis://127.0.0.1:6390' }).cache).toMatchObject({
+      enabled: true,
+      defaultTtlSeconds: 120,
+      redisUrl: 'redis://127.0.0.1:6390',
+      responses: { enabled: true, ttlSeconds: 30 },
+    });
+    expect(configFromEnv({ ...env, ENTITY_CACHE: 'on', RESPONSE_CACHE: 'off' }).cache.responses).toMatchObject({ enabled: false });
+    expect(() => configFromEnv({ ...env, ENTITY_CACHE: 'yes' })).toThrow('ENTITY_CACHE must be "on" or "off", received "yes"');
+    expect(configFromEnv({ ...env, GATEWAY_EXECUTOR: 'apollo', SUBGRAPH_DEDUPE: 'false' })).toMatchObject({ executor: 'apollo', dedupeInFlight: false });
+    expect(() => configFromEnv({ ...env, GATEWAY_EXECUTOR: 'fast' })).toThrow('GATEWAY_EXECUTOR must be "amtsgraph" or "apollo", received "fast"');
   });
 
   it('a missing supergraph file fails start with what to do next', async () => {

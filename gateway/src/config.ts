@@ -179,6 +179,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     ops: opsFromEnv(env, env.NODE_ENV === 'production' ? 'production' : 'development'),
     rateLimit: rateLimitFromEnv(env),
     persistedOperations: persistedOperationsFromEnv(env),
+    cache: cacheFromEnv(env),
   });
 }
 
