@@ -12,7 +12,8 @@ import { bearer, createTestIssuer, gql, resetUpstreamCounts, startTestStack, ups
 /**
  * The gateway entity cache (gateway/src/cache/) against the real Redis at 127.0.0.1:6379,
  * each suite under its own key prefix (removed afterwards), and against a test-owned
- * redis-server that is killed and restarted.
+ * redis-server that is killed and restarted. The response cache (response-cache.test.ts) is
+ * off here: it would answer repeated queries before the entity cache is asked.
  */
 const REDIS_URL = 'redis://127.0.0.1:6379';
 // Whole stacks, hundreds of requests and a killed Redis: generous bounds on a loaded 2-core machine.
@@ -63,7 +64,7 @@ describe('entity cache: cross-subgraph list (both caches, one shared Redis store
       upstreamCache: { store },
       gateway: {
         authentication: issuer.authentication as GatewayConfigInput['authentication'],
-        cache: { enabled: true, defaultTtlSeconds: 300, rootTtlSeconds: 300 },
+        cache: { enabled: true, defaultTtlSeconds: 300, rootTtlSeconds: 300, responses: false },
       },
       onEntityCache: (c) => (cache = c),
     });
@@ -170,7 +171,7 @@ describe('entity cache: personal data stays out of shared entries', () => {
     expect(await store.whenReady(2_000)).toBe(true);
     stack = await startTestStack({
       upstreamCache: { store },
-      gateway: { authentication: issuer.authentication as GatewayConfigInput['authentication'], cache: { enabled: true, defaultTtlSeconds: 300 } },
+      gateway: { authentication: issuer.authentication as GatewayConfigInput['authentication'], cache: { enabled: true, defaultTtlSeconds: 300, responses: false } },
       onEntityCache: (c) => (cache = c),
     });
     tokens = {
@@ -257,7 +258,7 @@ describe('entity cache: TTL, two gateways on one Redis', () => {
   const QUERY = '{ municipality(ags: "05122000") { name warnings { headline } responsibleAuthority(leikaKey: "99050012104000") { name } } }';
   beforeAll(async () => {
     // No upstream cache: each gateway creates its own store on the same Redis and prefix.
-    const cache = { enabled: true, redisUrl: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1_000, defaultTtlSeconds: 300, rootTtlSeconds: 300 };
+    const cache = { enabled: true, redisUrl: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1_000, defaultTtlSeconds: 300, rootTtlSeconds: 300, responses: false };
     a = await startTestStack({ gateway: { cache: { ...cache, types: { Municipality: { ttlSeconds: 1 } } } }, onEntityCache: (c) => (cacheA = c) });
     b = await startTestStack({ gateway: { cache } });
     fetchesA = countFetches(a);
@@ -330,7 +331,7 @@ describe('entity cache: a test-owned redis-server killed mid-run', () => {
     redis = await startTestRedis();
     store = createRedisStore({ url: redis.url, commandTimeoutMs: 200, reconnectMinDelayMs: 20, reconnectMaxDelayMs: 100, circuitOpenMs: 100 });
     expect(await store.whenReady(2_000)).toBe(true);
-    stack = await startTestStack({ upstreamCache: { store }, gateway: { cache: { enabled: true } } });
+    stack = await startTestStack({ upstreamCache: { store }, gateway: { cache: { enabled: true, responses: false } } });
     fetches = countFetches(stack);
   });
   afterAll(async () => {

@@ -26,8 +26,12 @@ import type { CacheConfig } from './config';
  *
  * Invalidation targets: `{ type, key }` and `{ tag: "<type lowercased>:<key value>" }` drop the
  * entity's entries in every subgraph and, coarsely, every root-field entry (a root list may
- * contain the entity); `{ subgraph }` drops that subgraph's entries. There is no in-process
- * layer, so replicas sharing one Redis see an invalidation at once.
+ * contain the entity); `{ subgraph }` drops that subgraph's entries. Every target also drops
+ * every whole-response entry (`q:`, response-cache.ts): an answer may contain anything. There
+ * is no in-process layer, so replicas sharing one Redis see an invalidation at once.
+ *
+ * Entries carry their expiry (`x`, epoch ms), so that `requestFreshness` can tell the response
+ * cache how long an answer built from this request's fetches stays fresh.
  */
 export type InvalidationTarget = { type: string; key: Record<string, unknown> } | { subgraph: string } | { tag: string };
 
@@ -37,6 +41,18 @@ export interface CacheTypeStats {
   stale: number;
   bypass: number;
   stored: number;
+}
+
+/**
+ * Per request: how long an answer built from its fetches may be kept (the response cache).
+ * `ttlMs`: the smallest remaining lifetime of what its fetches returned (an entry's expiry on a
+ * hit, the TTL computed for a fetched answer; `Infinity` when no fetch bounded it).
+ * `uncacheable`: a fetch bypassed the cache (restricted selection, mutation, no supergraph, an
+ * oversized representation list) or the subgraph answered `no-store`/`no-cache`/`private`.
+ */
+export interface RequestFreshness {
+  ttlMs: number;
+  uncacheable: boolean;
 }
 
 /** Per request: what came from the cache (the `extensions.cache` debug view). */
@@ -58,6 +74,10 @@ export interface EntityCache {
   trackRequest(context: object): void;
   /** Lookups of one request (by its context) served from the cache / not: the plan store's hit ratio. */
   requestCounts(context: object): { hits: number; misses: number } | null;
+  /** Freshness of one request's fetches (by its context); null when it made none. */
+  requestFreshness(context: object): RequestFreshness | null;
+  /** The supergraph facts the cache works with (null before a supergraph is loaded). */
+  facts(): SupergraphFacts | null;
 }
 
 export interface EntityCacheOptions {
@@ -71,6 +91,8 @@ export interface EntityCacheOptions {
 
 interface StoredEntity {
   v: unknown;
+  /** Expiry, epoch ms (entries written before it existed have none). */
+  x?: number;
 }
 
 const MAX_REPRESENTATIONS_PER_FETCH = 1_000;
@@ -111,6 +133,17 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
     requestCounts.set(context, entry);
   };
   const flights = createSingleFlight<{ response: SubgraphResponse; maxAgeSeconds: number | null }>();
+  const freshness = new WeakMap<object, RequestFreshness>();
+  /** A fetch of this request returned something that stays fresh for `ms` (≤ 0: must not be kept). */
+  const bound = (context: object, ms: number) => {
+    const entry = freshness.get(context) ?? { ttlMs: Infinity, uncacheable: false };
+    entry.ttlMs = Math.min(entry.ttlMs, ms);
+    if (!(ms > 0)) entry.uncacheable = true;
+    freshness.set(context, entry);
+  };
+  const uncacheable = (context: object) => bound(context, 0);
+  /** Remaining lifetime of a stored entry: its expiry, else (older entries) its full TTL. */
+  const remaining = (expiry: unknown, fullMs: number) => (typeof expiry === 'number' ? expiry - Date.now() : fullMs);
 
   const ttlMs = (type: string, maxAgeSeconds: number | null, root: boolean) => {
     const configured = root ? config.rootTtlSeconds : (config.types[type]?.ttlSeconds ?? config.defaultTtlSeconds);
@@ -174,7 +207,9 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
       const entry = entries[i]!;
       if (read.status === 'hit') {
         try {
-          results[i] = (JSON.parse(read.value) as StoredEntity).v;
+          const stored = JSON.parse(read.value) as StoredEntity;
+          results[i] = stored.v;
+          bound(context, remaining(stored.x, ttlMs(entry.type, null, false)));
           count(entry.type, 'hit');
           log?.entities.push({ subgraph, type: entry.type, key: entry.key });
           return;
@@ -215,10 +250,11 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
       const entity = fetched?.[j] ?? null;
       results[original] = entity;
       const entry = entries[original]!;
-      if (!fetched || unanchored || failed.has(j) || entity === null) return;
       const ttl = ttlMs(entry.type, maxAgeSeconds, false);
+      bound(context, ttl);
+      if (!fetched || unanchored || failed.has(j) || entity === null) return;
       if (ttl <= 0) return;
-      writes.push(store.set(entry.storeKey, JSON.stringify({ v: entity } satisfies StoredEntity), ttl));
+      writes.push(store.set(entry.storeKey, JSON.stringify({ v: entity, x: Date.now() + ttl } satisfies StoredEntity), ttl));
       count(entry.type, 'stored');
     });
     await Promise.all(writes);
@@ -231,9 +267,14 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
   const intercept: FetchInterceptor = async (context, fetch, send) => {
     const f = currentFacts();
     const variables = fetch.variables;
-    if (!f) return (await send(variables)).response;
+    if (!f) {
+      uncacheable(context);
+      return (await send(variables)).response;
+    }
     const analysis = f.analyze(fetch.operation);
     const partition = analysis.query ? partitionOf(context, analysis.restricted) : null;
+    // A bypassed fetch (null) or a per-subject entry (the caller's own): the answer is not public.
+    if (partition !== '') uncacheable(context);
     if (partition === null) {
       count(fetch.entity ? 'other' : 'Query', 'bypass');
       const { response } = await send(variables);
@@ -243,17 +284,23 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
     if (fetch.entity) {
       const representations = variables?.representations;
       if (!Array.isArray(representations) || !representations.length || representations.length > MAX_REPRESENTATIONS_PER_FETCH) {
+        uncacheable(context);
         return (await send(variables)).response;
       }
       return fetchEntities(f, context, fetch.subgraph, analysis.hash, partition, variables!, send);
     }
-    if (!config.rootFields) return (await send(variables)).response;
+    if (!config.rootFields) {
+      const { response, maxAgeSeconds } = await send(variables);
+      bound(context, maxAgeSeconds === null ? Infinity : maxAgeSeconds * 1000);
+      return response;
+    }
     const storeKey = `r:${fetch.subgraph}:${analysis.hash}:${sha256(canonicalJson(variables ?? {}))}${partition}`;
     const log = logs.get(context);
     const read = await store.get(storeKey);
     if (read.status === 'hit') {
       try {
-        const response = JSON.parse(read.value) as SubgraphResponse;
+        const { x: expiry, ...response } = JSON.parse(read.value) as SubgraphResponse & { x?: number };
+        bound(context, remaining(expiry, ttlMs('Query', null, true)));
         count('Query', 'hit');
         if (log) {
           log.hits++;
@@ -271,9 +318,10 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
     const { value } = await flights.run(`${storeKey}`, () => send(variables));
     const { response, maxAgeSeconds } = value;
     await handleInvalidations(response);
+    const ttl = ttlMs('Query', maxAgeSeconds, true);
+    bound(context, ttl);
     if (!response.errors?.length && response.data) {
-      const ttl = ttlMs('Query', maxAgeSeconds, true);
-      if (ttl > 0 && (await store.set(storeKey, JSON.stringify({ data: response.data }), ttl))) count('Query', 'stored');
+      if (ttl > 0 && (await store.set(storeKey, JSON.stringify({ data: response.data, x: Date.now() + ttl }), ttl))) count('Query', 'stored');
     }
     return response;
   };
@@ -302,6 +350,8 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
       // Root-field entries may contain the entity (a list): dropped, coarsely, all of them.
       deleted += (await store.deleteByPrefix('r:')) ?? 0;
     }
+    // Whole answers (response-cache.ts) may contain anything: dropped, coarsely, all of them.
+    deleted += (await store.deleteByPrefix('q:')) ?? 0;
     logger.info({ target: 'subgraph' in resolved ? { subgraph: resolved.subgraph } : 'type' in resolved ? { type: resolved.type } : {}, deleted }, 'entity cache invalidated');
     return { deleted, resolved };
   }
@@ -312,6 +362,11 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
     stats: () => Object.fromEntries([...typeStats].map(([type, stats]) => [type, { ...stats }])),
     requestLog: (context) => logs.get(context),
     requestCounts: (context) => requestCounts.get(context) ?? null,
+    requestFreshness: (context) => {
+      const entry = freshness.get(context);
+      return entry ? { ...entry } : null;
+    },
+    facts: currentFacts,
     trackRequest: (context) => {
       logs.set(context, { entities: [], rootFields: [], hits: 0, misses: 0 });
     },

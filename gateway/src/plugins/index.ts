@@ -31,6 +31,7 @@ import { usePersistedOperations } from './use-persisted-operations';
 import type { Identity } from '../../../common/identity';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useEntityCache } from './use-entity-cache';
+import { useResponseCache } from './use-response-cache';
 import type { CacheStore } from '../../../common/cache';
 import type { EntityCache } from '../cache/entity-cache';
 
@@ -136,6 +137,21 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
               deps.onEntityCache?.(cache);
             },
           }) as Plugin,
+          // Whole answers of public queries (cache/response-cache.ts): after authentication, rate
+          // limit and persisted operations (all still apply to cached answers), after the entity
+          // cache, whose per-request freshness bounds an entry's TTL.
+          ...(config.cache.responses.enabled
+            ? [
+                useResponseCache({
+                  engine: deps.engine,
+                  store: deps.cacheStore,
+                  ttlSeconds: config.cache.responses.ttlSeconds,
+                  entityCache: () => entityCache,
+                  metrics: ops.metrics,
+                  logger: deps.logger.child({ plugin: 'response-cache' }),
+                }) as Plugin,
+              ]
+            : []),
         ]
       : []),
     // One record per request that touched restricted data, written before the response (audit/).
