@@ -34,6 +34,14 @@ describe('memory store', () => {
     });
   });
 
+  it('reads a value as its UTF-8 bytes', async () => {
+    const store = createMemoryStore();
+    await store.set('k', 'Düsseldorf', 60_000);
+    const read = await store.getBytes('k');
+    expect(read.status === 'hit' && [read.value.length, read.value.toString('utf8')]).toEqual([11, 'Düsseldorf']);
+    expect(await store.getBytes('absent')).toEqual({ status: 'miss' });
+  });
+
   it('refuses a TTL of 0 or less', async () => {
     const store = createMemoryStore({ now });
     expect(await store.set('a', 'one', 0)).toBe(false);

@@ -1,4 +1,4 @@
-import { positiveInt, type CacheStore, type CacheStoreStats, type StoreRead } from './store';
+import { positiveInt, type CacheStore, type CacheStoreStats, type StoreBytesRead, type StoreRead } from './store';
 
 /**
  * In-process cache store: the fallback when no Redis is configured (`npm start` without
@@ -48,21 +48,27 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
     return entry;
   };
 
+  const get = (key: string): StoreRead => {
+    const entry = live(key);
+    if (!entry) {
+      counts.misses += 1;
+      return { status: 'miss' };
+    }
+    // Most recently used goes to the end of the Map (the eviction order).
+    entries.delete(key);
+    entries.set(key, entry);
+    counts.hits += 1;
+    return { status: 'hit', value: entry.value };
+  };
+
   return {
     kind: 'memory',
     shared: false,
     description: `in-memory (this process only; up to ${maxEntries} entries)`,
-    async get(key): Promise<StoreRead> {
-      const entry = live(key);
-      if (!entry) {
-        counts.misses += 1;
-        return { status: 'miss' };
-      }
-      // Most recently used goes to the end of the Map (the eviction order).
-      entries.delete(key);
-      entries.set(key, entry);
-      counts.hits += 1;
-      return { status: 'hit', value: entry.value };
+    get: async (key) => get(key),
+    async getBytes(key): Promise<StoreBytesRead> {
+      const read = get(key);
+      return read.status === 'hit' ? { status: 'hit', value: Buffer.from(read.value) } : read;
     },
     async set(key, value, ttlMs) {
       if (!(ttlMs > 0)) return false;

@@ -49,6 +49,18 @@ describe('redis store on the shared Redis', () => {
     expect(stats).toMatchObject({ kind: 'redis', shared: true, available: true, hits: 1, misses: 2, sets: 2, deletes: 1, unavailable: 0 });
   });
 
+  it('reads a value as its UTF-8 bytes (answers sent on without decoding)', async () => {
+    expect(await store.set('bytes', '{"name":"Köln"}', 60_000)).toBe(true);
+    const read = await store.getBytes('bytes');
+    expect(read.status).toBe('hit');
+    const bytes = (read as { value: Buffer }).value;
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(bytes.length).toBe(16);
+    expect(bytes.toString('utf8')).toBe('{"name":"Köln"}');
+    expect(await namespaced(store, 'ns').getBytes('absent')).toEqual({ status: 'miss' });
+    expect(await store.delete('bytes')).toBe(true);
+  });
+
   it('deletes by prefix literally (glob characters are not patterns) and namespaces keep callers apart', async () => {
     const upstream = namespaced(store, 'upstream');
     await upstream.set('a*b:1', '1', 60_000);

@@ -1,7 +1,7 @@
 import { redisModule } from './redis-module';
 import { silentLogger, type Logger } from '../logger';
 import { createDegradationGuard } from './degradation';
-import { positiveInt, type CacheStore, type CacheStoreStats, type StoreRead } from './store';
+import { positiveInt, type CacheStore, type CacheStoreStats, type StoreBytesRead, type StoreRead } from './store';
 
 /**
  * The shared cache store: Redis through node-redis v4 (store.ts has the contract).
@@ -129,6 +129,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     description: `redis ${where} (prefix ${keyPrefix})`,
     async get(key): Promise<StoreRead> {
       const result = await guard.run(ready(), () => client.get(k(key)));
+      if (!result.ok) return { status: 'unavailable' };
+      if (result.value === null) {
+        counts.misses += 1;
+        return { status: 'miss' };
+      }
+      counts.hits += 1;
+      return { status: 'hit', value: result.value };
+    },
+    async getBytes(key): Promise<StoreBytesRead> {
+      const result = await guard.run(ready(), () => client.get(redisModule().commandOptions({ returnBuffers: true }), k(key)));
       if (!result.ok) return { status: 'unavailable' };
       if (result.value === null) {
         counts.misses += 1;

@@ -18,6 +18,8 @@
  * personal data in clear text (hash request details, as the HTTP cache does).
  */
 export type StoreRead = { status: 'hit'; value: string } | { status: 'miss' } | { status: 'unavailable' };
+/** A read of the stored bytes (UTF-8), for values that are sent on unchanged (no decoding). */
+export type StoreBytesRead = { status: 'hit'; value: Buffer } | { status: 'miss' } | { status: 'unavailable' };
 
 export interface CacheStoreStats {
   /** `redis` or `memory`. */
@@ -57,6 +59,8 @@ export interface CacheStore {
   /** A human-readable description without secrets, e.g. `redis redis://127.0.0.1:6379 (prefix amtsgraph:)`. */
   readonly description: string;
   get(key: string): Promise<StoreRead>;
+  /** Like `get`, but the value's UTF-8 bytes: a value that is only passed on is never decoded. */
+  getBytes(key: string): Promise<StoreBytesRead>;
   /** Stores `value` for `ttlMs` (> 0) milliseconds. `true` when stored. Never rejects. */
   set(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** `true` when a key was deleted, `false` when there was none or the store is unavailable. */
@@ -87,6 +91,7 @@ export function namespaced(store: CacheStore, namespace: string): CacheStore {
     shared: store.shared,
     description: `${store.description} namespace ${namespace}`,
     get: (key) => store.get(prefix + key),
+    getBytes: (key) => store.getBytes(prefix + key),
     set: (key, value, ttlMs) => store.set(prefix + key, value, ttlMs),
     delete: (key) => store.delete(prefix + key),
     deleteByPrefix: (keyPrefix) => store.deleteByPrefix(prefix + keyPrefix),

@@ -221,6 +221,7 @@ describe('upstream HTTP cache', () => {
       kind: 'redis',
       shared: true,
       get: async () => ({ status: 'unavailable' }),
+      getBytes: async () => ({ status: 'unavailable' }),
       set: async () => false,
       available: () => false,
     };

@@ -127,7 +127,7 @@ describe('response cache: TTL and the store', () => {
     expect(await cache.read(key)).toBeNull();
     expect(await cache.write(key, '{"data":{"a":1}}', 0)).toBe(false);
     expect(await cache.write(key, '{"data":{"a":1}}', 5_000)).toBe(true);
-    expect(await cache.read(key)).toBe('{"data":{"a":1}}');
+    expect((await cache.read(key))?.toString('utf8')).toBe('{"data":{"a":1}}');
     expect(Math.round((await store.ttl(key))! / 1000)).toBe(5);
     await store.set(key, 'garbage', 5_000);
     expect(await cache.read(key)).toBeNull();

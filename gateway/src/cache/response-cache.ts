@@ -45,8 +45,11 @@ export interface ResponseCacheStats {
 export interface ResponseCache {
   /** The entry key of a request, or null when its answer may not be shared (or no supergraph is loaded). */
   keyFor(query: string, operationName: string | null, variables: Record<string, unknown> | null): string | null;
-  /** The stored answer, or null (miss, damaged entry, store unavailable). Counts hit/miss. */
-  read(key: string): Promise<string | null>;
+  /**
+   * The stored answer's UTF-8 bytes, sent on as they are (never decoded), or null (miss,
+   * damaged entry, store unavailable). Counts hit/miss.
+   */
+  read(key: string): Promise<Buffer | null>;
   /** How long an answer may be kept, in ms, given its request's fetches (0: not at all). */
   ttlFor(freshness: RequestFreshness | null): number;
   /** Stores an answer's text; `true` when stored. Never rejects. */
@@ -100,12 +103,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       return responseCacheKey({ supergraphId, query, operationName, variables });
     },
     async read(key) {
-      const read = await store.get(key);
-      // Values are answers serialised by the gateway itself; anything else is damage.
-      const hit = read.status === 'hit' && read.value.startsWith('{');
+      const read = await store.getBytes(key);
+      // Values are answers serialised by the gateway itself ('{' first); anything else is damage.
+      const hit = read.status === 'hit' && read.value[0] === 0x7b;
       counts[hit ? 'hit' : 'miss'] += 1;
       options.recordCache?.(hit ? 'hit' : 'miss');
-      return hit ? (read as { value: string }).value : null;
+      return hit ? (read as { value: Buffer }).value : null;
     },
     ttlFor(freshness) {
       const configured = options.ttlSeconds * 1000;

@@ -16,7 +16,7 @@ import { CACHE_DEBUG_HEADER } from './use-entity-cache';
  * the entity cache, whose per-request freshness bounds an entry's TTL.
  *
  * - `onParams`: an eligible request (a public query) is looked up; a hit is answered with
- *   `setResult`, so parse, validation, planning and execution are skipped. The stored text is
+ *   `setResult`, so parse, validation, planning and execution are skipped. The stored bytes are
  *   replayed through the result's `stringify` (Yoga's regular result processor calls it), so
  *   the answer is not serialised again and content negotiation stays Yoga's.
  * - A miss is stored as the exact text sent to the client, when the final result has `data`,
@@ -48,16 +48,20 @@ type RequestState =
 
 const HIT: RequestState = { status: 'hit' };
 
-/** A result whose serialisation is the stored text; `data` is parsed only if a plugin reads it. */
-function cachedResult(text: string): ExecutionResult {
+/**
+ * A result whose serialisation is the stored bytes; `data` is parsed only if a plugin reads it.
+ * Yoga's regular result processor passes what `stringify` returns to `new Response(body)`, which
+ * takes bytes as well as text: the answer goes out without being decoded or encoded again.
+ */
+function cachedResult(bytes: Buffer): ExecutionResult {
   let data: ExecutionResult['data'];
   let parsed = false;
-  const result = { stringify: () => text } as unknown as ExecutionResult;
+  const result = { stringify: () => bytes } as unknown as ExecutionResult;
   Object.defineProperty(result, 'data', {
     enumerable: true,
     get() {
       if (!parsed) {
-        data = (JSON.parse(text) as ExecutionResult).data;
+        data = (JSON.parse(bytes.toString('utf8')) as ExecutionResult).data;
         parsed = true;
       }
       return data;
@@ -85,10 +89,10 @@ export function useResponseCache(options: ResponseCachePluginOptions): Plugin<Ga
       const variables = params.variables && typeof params.variables === 'object' ? (params.variables as Record<string, unknown>) : null;
       const key = cache.keyFor(params.query, params.operationName ?? null, variables);
       if (!key) return;
-      const text = await cache.read(key);
-      if (text !== null) {
+      const bytes = await cache.read(key);
+      if (bytes !== null) {
         states.set(request, HIT);
-        setResult(cachedResult(text));
+        setResult(cachedResult(bytes));
         return;
       }
       states.set(request, { status: 'miss', key, context: null, write: null });
