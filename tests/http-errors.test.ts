@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Stack } from '../scripts/stack';
 import { startTestStack } from './testkit';
 
@@ -89,6 +90,26 @@ describe('GraphQL-over-HTTP errors', () => {
     expect([unknownName.status, unknownName.json.errors![0]!.extensions!.code]).toEqual([400, 'BAD_REQUEST']);
     const missing = await post('{"query": null}', 'application/json');
     expect([missing.status, missing.json.errors![0]!.extensions!.code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('a body without Content-Length (chunked) is counted while read: 413 PAYLOAD_TOO_LARGE past the limit, answered below it', async () => {
+    const chunked = (chunks: string[]) =>
+      new Promise<{ status: number; body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } }>((resolve, reject) => {
+        const request = http.request(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+        });
+        request.on('error', reject);
+        for (const chunk of chunks) request.write(chunk);
+        request.end();
+      });
+    const small = await chunked(['{"query":"{ municipality(ags: \\"05122000\\") ', '{ name } }"}']);
+    expect(small).toEqual({ status: 200, body: { data: { municipality: { name: 'Solingen, Klingenstadt' } } } });
+    const padding = ' '.repeat(40_000);
+    const big = await chunked(['{"query":"{ states { code } }', padding, padding, padding, '"}']);
+    expect([big.status, big.body.errors?.[0]?.extensions?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
   it('limits: body size 413, tokens, depth and aliases each with its own code; the gateway keeps serving', async () => {

@@ -60,6 +60,9 @@ export async function createGateway(
     cors: config.corsOrigins.length ? { origin: [...config.corsOrigins], credentials: true, maxAge: 600 } : false,
     // Parsed documents are cached by query text: keep that cache bounded (body limit × entries).
     parserAndValidationCache: true,
+    // The body limit is the gateway's own (plugins/use-limits.ts: 413 PAYLOAD_TOO_LARGE, counted
+    // only for bodies without Content-Length); Yoga's would stream every body through a counter.
+    maxRequestBodySize: false,
     graphiql: development ? { title: 'Amtsgraph', defaultQuery: EXAMPLE_QUERY } : false,
     // Self-contained GraphiQL (no CDN): works on machines without internet access. Loaded on the
     // first GraphiQL request: the package inlines GraphiQL's bundle (≈ 77 MB of RSS once loaded).

@@ -1,5 +1,5 @@
+import { GraphQLError } from 'graphql';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../../../common/errors';
 
@@ -53,5 +53,37 @@ export function useLimits(config: LimitsConfig): Plugin[] {
       }
     },
   };
-  return [bodyLimit, ...(armor.protect().plugins as Plugin[])];
+  // A body without Content-Length (chunked) is counted while it is read. A body with one needs
+  // no counting: the check above bounds the header and Node's HTTP parser reads exactly that many
+  // bytes. (This replaces Yoga's own limit, which wraps every body in a stream: ~10 % of the CPU
+  // of a cached answer; server.ts sets maxRequestBodySize: false.)
+  const streamLimit: Plugin = {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      if (request.headers.has('content-length') || !requestParser || request.body == null) return;
+      setRequestParser((req) => requestParser(limitBody(req, config.maxBodyBytes, fetchAPI)));
+    },
+  };
+  return [bodyLimit, streamLimit, ...(armor.protect().plugins as Plugin[])];
+}
+
+function tooLarge(maxBodyBytes: number): GraphQLError {
+  return new GraphQLError(`The request body is larger than the limit of ${maxBodyBytes} bytes.`, {
+    extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } },
+  });
+}
+
+/** The request with a body that errors with PAYLOAD_TOO_LARGE once more than `limit` bytes arrived. */
+function limitBody(request: Request, limit: number, fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream }): Request {
+  let received = 0;
+  const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
+  const body = request.body!.pipeThrough(
+    new Transform<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.byteLength;
+        if (received > limit) controller.error(tooLarge(limit));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body, duplex: 'half' } as RequestInit);
 }
