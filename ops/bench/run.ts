@@ -26,7 +26,7 @@ async function main() {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: npm run bench -- [--suite all|federation|amtsgraph|distinct] [--rounds 3] [--duration 10] [--warmup 4] [--connections 50] [--only a,b1,b2,c,c0,c-apollo,d,e,f] [--operations 100000] [--max-seconds 600]\n`);
+    process.stderr.write(`${(error as Error).message}\nusage: npm run bench -- [--suite all|federation|amtsgraph|distinct] [--rounds 3] [--duration 10] [--warmup 4] [--connections 50] [--only a,b1,b2,c,c0,c-apollo,d,d-entity,e,f] [--operations 100000] [--max-seconds 600]\n`);
     process.exitCode = 2;
     return;
   }

@@ -13,6 +13,7 @@ import { announceReady, childArg, exitWithParent, handleMark, requiredChildArg }
  *   --supergraph <file>         the composed benchmark supergraph
  *   --executor amtsgraph|apollo the plan executor (config `executor`)
  *   --cache off|memory|redis    the entity cache (`--cache-redis-url`, `--cache-prefix`)
+ *   --responses on|off          the response cache (with the entity cache; default on)
  *
  * `GET /__mark[?gc=1]` (launcher-lib.ts) is answered here, before the gateway sees the request.
  */
@@ -24,6 +25,8 @@ async function main() {
   const executor = requiredChildArg('executor');
   if (executor !== 'amtsgraph' && executor !== 'apollo') throw new Error(`--executor must be "amtsgraph" or "apollo", received "${executor}"`);
   const cacheMode = childArg('cache') ?? 'off';
+  const responses = childArg('responses') ?? 'on';
+  if (responses !== 'on' && responses !== 'off') throw new Error(`--responses must be on or off, received "${responses}"`);
   if (!['off', 'memory', 'redis'].includes(cacheMode)) throw new Error(`--cache must be off, memory or redis, received "${cacheMode}"`);
   const config: GatewayConfigInput = {
     supergraphPath: requiredChildArg('supergraph'),
@@ -44,6 +47,7 @@ async function main() {
             rootTtlSeconds: 3600,
             // 50 ms (the default) trips on a loaded 2-core machine and turns hits into subgraph fetches.
             commandTimeoutMs: 200,
+            responses: responses === 'on',
           },
         }),
     dedupeInFlight,
@@ -57,7 +61,7 @@ async function main() {
     await listening.close();
     await gateway.stop();
   });
-  announceReady({ url: listening.url, executor, cache: cacheMode, dedupeInFlight });
+  announceReady({ url: listening.url, executor, cache: cacheMode, responses, dedupeInFlight });
 }
 
 main().catch((error: Error) => {

@@ -29,7 +29,7 @@ interface RoundResult {
 }
 
 /** The default set: every variant. */
-const DEFAULT_IDS = ['a', 'b1', 'b2', 'c', 'c0', 'c-apollo', 'd', 'e', 'f'];
+const DEFAULT_IDS = ['a', 'b1', 'b2', 'c', 'c0', 'c-apollo', 'd', 'd-entity', 'e', 'f'];
 const SCRIPT = (name: string) => path.join(LAUNCHERS, name);
 
 export async function runFederationSuite(ctx: SuiteContext): Promise<{ failed: boolean }> {
@@ -66,19 +66,22 @@ export async function runFederationSuite(ctx: SuiteContext): Promise<{ failed: b
     { id: 'c', title: 'Amtsgraph, caches off', start: amtsgraph('amtsgraph')('(c)'), url: gatewayUrl, body: testQueryBody, check },
     { id: 'c0', title: 'Amtsgraph, caches off, no in-flight dedupe', start: amtsgraph('amtsgraph', [], { AMTSGRAPH_BENCH_DEDUPE: 'off' })('(c0)'), url: gatewayUrl, body: testQueryBody, check },
     { id: 'c-apollo', title: "Amtsgraph with Apollo's executor", start: amtsgraph('apollo')('(c-apollo)'), url: gatewayUrl, body: testQueryBody, check },
-    {
-      id: 'd',
-      title: `Amtsgraph, entity cache (${redis ? 'Redis' : 'in memory'})`,
-      start: (round) => {
-        if (!redis) return amtsgraph('amtsgraph', ['--cache', 'memory'])('(d)')();
-        const prefix = redisPrefix(ctx.runId, `d${round}`);
-        cachePrefixes.push(prefix);
-        return amtsgraph('amtsgraph', ['--cache', 'redis', '--cache-redis-url', ctx.redisUrl, '--cache-prefix', prefix])('(d)')();
-      },
-      url: gatewayUrl,
-      body: testQueryBody,
-      check,
-    },
+    ...(['d', 'd-entity'] as const).map((id): Variant => {
+      const extra = id === 'd' ? [] : ['--responses', 'off'];
+      return {
+        id,
+        title: `Amtsgraph, ${id === 'd' ? 'response + entity cache' : 'entity cache only'} (${redis ? 'Redis' : 'in memory'})`,
+        start: (round) => {
+          if (!redis) return amtsgraph('amtsgraph', ['--cache', 'memory', ...extra])(`(${id})`)();
+          const prefix = redisPrefix(ctx.runId, `${id}${round}`);
+          cachePrefixes.push(prefix);
+          return amtsgraph('amtsgraph', ['--cache', 'redis', '--cache-redis-url', ctx.redisUrl, '--cache-prefix', prefix, ...extra])(`(${id})`)();
+        },
+        url: gatewayUrl,
+        body: testQueryBody,
+        check,
+      };
+    }),
     { id: 'e', title: `${DIRECT_SUBGRAPH} subgraph alone (_entities, 6 users)`, start: null, url: () => `http://127.0.0.1:${ports[DIRECT_SUBGRAPH]}/graphql`, body: JSON.stringify({ query: DIRECT_QUERY, variables: DIRECT_VARIABLES }), check: createBodyChecker(directReference) },
     { id: 'f', title: 'ceiling: node:http, fixed body', start: () => spawnChild({ name: '(f)', script: SCRIPT('ceiling.ts'), args: ['--body', ceilingBody] }), url: gatewayUrl, body: testQueryBody, check },
   ];
