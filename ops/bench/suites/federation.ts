@@ -55,8 +55,12 @@ export async function runFederationSuite(ctx: SuiteContext): Promise<{ failed: b
   const check = createBodyChecker(reference);
   const redis = await redisAnswers(ctx.redisUrl);
   const cachePrefixes: string[] = [];
+  // BENCH_AMTSGRAPH_NODE_FLAGS="--max-old-space-size=192": V8 flags for Amtsgraph's gateway
+  // processes only (heap-size trade-offs, ops/BENCHMARKS.md); printed when set.
+  const nodeFlags = (process.env.BENCH_AMTSGRAPH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  if (nodeFlags.length) out(`Amtsgraph's gateway runs with node flags: ${nodeFlags.join(' ')}`);
   const amtsgraph = (executor: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => (name: string) => () =>
-    spawnChild({ name, script: SCRIPT('amtsgraph-gateway.ts'), args: ['--supergraph', supergraphPath, '--executor', executor, ...extra], env });
+    spawnChild({ name, script: SCRIPT('amtsgraph-gateway.ts'), args: ['--supergraph', supergraphPath, '--executor', executor, ...extra], env, nodeFlags });
   const production = { NODE_ENV: 'production', APOLLO_KEY: '', APOLLO_GRAPH_REF: '', HIVE_ROUTER_RUNTIME: '' };
   const gatewayUrl = (child: Child | null) => child!.ready.url as string;
   const all: Variant[] = [
