@@ -1,7 +1,7 @@
 import { redisModule } from './redis-module';
 import { silentLogger, type Logger } from '../logger';
 import { createDegradationGuard } from './degradation';
-import { positiveInt, type CacheStore, type CacheStoreStats, type StoreBytesRead, type StoreRead } from './store';
+import { positiveInt, type CacheStore, type CacheStoreStats } from './store';
 
 /**
  * The shared cache store: Redis through node-redis v4 (store.ts has the contract).
@@ -123,30 +123,24 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const ready = () => client.isReady;
   const k = (key: string) => keyPrefix + key;
 
+  /** One GET, counted as hit or miss; `unavailable` when Redis is down or too slow. */
+  const read = async <V extends string | Buffer>(get: () => Promise<V | null>): Promise<{ status: 'hit'; value: V } | { status: 'miss' } | { status: 'unavailable' }> => {
+    const result = await guard.run(ready(), get);
+    if (!result.ok) return { status: 'unavailable' };
+    if (result.value === null) {
+      counts.misses += 1;
+      return { status: 'miss' };
+    }
+    counts.hits += 1;
+    return { status: 'hit', value: result.value };
+  };
+
   return {
     kind: 'redis',
     shared: true,
     description: `redis ${where} (prefix ${keyPrefix})`,
-    async get(key): Promise<StoreRead> {
-      const result = await guard.run(ready(), () => client.get(k(key)));
-      if (!result.ok) return { status: 'unavailable' };
-      if (result.value === null) {
-        counts.misses += 1;
-        return { status: 'miss' };
-      }
-      counts.hits += 1;
-      return { status: 'hit', value: result.value };
-    },
-    async getBytes(key): Promise<StoreBytesRead> {
-      const result = await guard.run(ready(), () => client.get(redisModule().commandOptions({ returnBuffers: true }), k(key)));
-      if (!result.ok) return { status: 'unavailable' };
-      if (result.value === null) {
-        counts.misses += 1;
-        return { status: 'miss' };
-      }
-      counts.hits += 1;
-      return { status: 'hit', value: result.value };
-    },
+    get: (key) => read(() => client.get(k(key))),
+    getBytes: (key) => read(() => client.get(redisModule().commandOptions({ returnBuffers: true }), k(key))),
     async set(key, value, ttlMs) {
       if (!(ttlMs > 0)) return false;
       const result = await guard.run(ready(), () => client.set(k(key), value, { PX: Math.max(1, Math.round(ttlMs)) }));
