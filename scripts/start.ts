@@ -62,8 +62,19 @@ async function main() {
       : `  GraphQL              ${stack.gatewayUrl}   (production mode: no GraphiQL)`,
   );
   out(`  Health / readiness   ${base}/healthz   ${base}/readyz`);
-  out(`  Operator page        ${base}/ops   (token: npm run -s token -- --sub ops-team --scope "ops:read ops:plans")`);
-  out(`  Prometheus metrics   ${base}/metrics   (Authorization: Bearer $(cat .amtsgraph/metrics-token), or AMTSGRAPH_METRICS_TOKEN)`);
+  const development = gatewayConfig.mode === 'development';
+  // Production mode refuses development tokens, has no generated metrics token and (unless
+  // PERSISTED_ALLOW_ARBITRARY) runs only persisted operations: say what works there instead.
+  out(
+    development
+      ? `  Operator page        ${base}/ops   (token: npm run -s token -- --sub ops-team --scope "ops:read ops:plans")`
+      : `  Operator page        ${base}/ops   (token from your identity provider with scope ops:read)`,
+  );
+  out(
+    development || process.env.AMTSGRAPH_METRICS_TOKEN
+      ? `  Prometheus metrics   ${base}/metrics   (Authorization: Bearer ${development ? '$(cat .amtsgraph/metrics-token), or ' : ''}AMTSGRAPH_METRICS_TOKEN)`
+      : `  Prometheus metrics   ${base}/metrics   (a token with scope ops:metrics; or set AMTSGRAPH_METRICS_TOKEN)`,
+  );
   out(
     redisUrl
       ? `  Upstream cache       ${stack.upstreamCache?.store.description}${stack.upstreamCache?.store.available() ? '' : ' (not reachable: serving uncached until it answers)'}`
@@ -74,11 +85,20 @@ async function main() {
       ? `  Entity cache         on (${stack.upstreamCache?.store.description ?? 'store'}); invalidate: npm run cache -- invalidate --tag municipality:05122000`
       : '  Entity cache         off (ENTITY_CACHE=on to enable)',
   );
-  out('\nTry it:');
-  out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);
-  out(`    -d '{"query":"{ municipality(ags: \\"05315000\\") { name population areaKm2 district { name } state { name } } }"}'`);
-  out('\nExample query across five subgraphs (also preloaded in GraphiQL):');
-  out(EXAMPLE_QUERY.split('\n').map((l) => `  ${l}`).join('\n'));
+  if (!gatewayConfig.persistedOperations.allowArbitrary) {
+    const manifests = gatewayConfig.persistedOperations.manifests;
+    out(
+      manifests.length
+        ? `\nOnly persisted operations run (${manifests.join(', ')}): send {"documentId":"<id from the manifest>","variables":{…}}; other query text gets PERSISTED_QUERY_ONLY (README, Production mode).`
+        : '\nOnly persisted operations run, and no manifest is loaded: every operation is refused. Set PERSISTED_MANIFESTS (README, Production mode).',
+    );
+  } else {
+    out('\nTry it:');
+    out(`  curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\`);
+    out(`    -d '{"query":"{ municipality(ags: \\"05315000\\") { name population areaKm2 district { name } state { name } } }"}'`);
+    out(`\nExample query across five subgraphs${development ? ' (also preloaded in GraphiQL)' : ''}:`);
+    out(EXAMPLE_QUERY.split('\n').map((l) => `  ${l}`).join('\n'));
+  }
   out('Press Ctrl-C to stop.');
 
   let stopping = false;
@@ -92,6 +112,13 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  // Whoever started us (npm, a supervisor) went away without a signal reaching us: stop too,
+  // instead of serving on as an orphan nobody will stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop();
+  }, 1000).unref();
 }
 
 main().catch((error: unknown) => {
