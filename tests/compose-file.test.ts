@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { GATEWAY_PORT, OBSERVABILITY, STAND_INS, STAND_IN_NAMES, SUBGRAPHS, SUBGRAPH_NAMES, envName, type ObservabilityName, standInPortVariable } from '../common/services';
+import { GATEWAY_NODE_FLAGS, GATEWAY_PORT, OBSERVABILITY, STAND_INS, STAND_IN_NAMES, SUBGRAPHS, SUBGRAPH_NAMES, envName, type ObservabilityName, standInPortVariable } from '../common/services';
 const REPO_ROOT = path.join(__dirname, '..');
 
 /**
@@ -92,6 +92,8 @@ describe('docker-compose.yml matches the services the code starts', () => {
   it('gateway: port, every subgraph URL, readiness healthcheck, waits for all subgraphs', () => {
     const gateway = services.gateway!;
     expect(gateway.command).toEqual(['npx', 'tsx', 'gateway/src/index.ts']);
+    expect(gateway.environment?.NODE_OPTIONS).toBe('--max-semi-space-size=64');
+    expect(gateway.environment?.NODE_OPTIONS).toBe(GATEWAY_NODE_FLAGS.join(' '));
     expect(gateway.environment?.GATEWAY_PORT).toBe(String(GATEWAY_PORT));
     for (const name of SUBGRAPH_NAMES) {
       expect(gateway.environment?.[envName(`${name}_subgraph`, 'URL')]).toBe(
@@ -115,5 +117,14 @@ describe('docker-compose.yml matches the services the code starts', () => {
       expect([name, Boolean(service.healthcheck)]).toEqual([name, true]);
       for (const port of service.ports ?? []) expect(port.startsWith('127.0.0.1:')).toBe(true);
     }
+  });
+});
+
+describe('the gateway\'s V8 flags are the same wherever it starts', () => {
+  // `exec`: npm forwards SIGTERM/SIGINT to the shell it runs the script in; without exec the
+  // shell died and left the stack running.
+  it('npm start runs node with GATEWAY_NODE_FLAGS (docker-compose.yml: NODE_OPTIONS, checked above)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(`exec node ${GATEWAY_NODE_FLAGS.join(' ')} --import tsx scripts/start.ts`);
   });
 });

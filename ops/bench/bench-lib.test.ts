@@ -1,5 +1,6 @@
 import { composeSupergraph, createOracle, distinctOperation, TEST_QUERY } from './federation/scenario';
 import { canonicalJson, createBodyChecker, DEFAULT_OPTIONS, fmt, markdownTable, median, parseOptions, percentile, percentOf, ratio, roundOrder } from './bench-lib';
+import { amtsgraphNodeFlags } from './processes';
 
 describe('parseOptions', () => {
   it('returns the defaults without flags', () => {
@@ -133,5 +134,13 @@ describe('the benchmark scenario (federation/scenario.ts)', () => {
     expect(texts.size).toBe(1000);
     expect(distinctOperation(20)).toBe('query D20 { p20: topProducts(first: 3) { upc price inStock reviews { id } } u20: users { id name } }');
     expect(oracle.answer(distinctOperation(1))).toBe('{"data":{"p1":[{"name":"Table"},{"name":"Couch"}]}}');
+  });
+});
+
+describe('amtsgraphNodeFlags', () => {
+  it("is the gateway's shipped flags unless BENCH_AMTSGRAPH_NODE_FLAGS replaces them", () => {
+    expect(amtsgraphNodeFlags({})).toEqual(['--max-semi-space-size=64']);
+    expect(amtsgraphNodeFlags({ BENCH_AMTSGRAPH_NODE_FLAGS: '' })).toEqual([]);
+    expect(amtsgraphNodeFlags({ BENCH_AMTSGRAPH_NODE_FLAGS: ' --max-old-space-size=192  --max-semi-space-size=32 ' })).toEqual(['--max-old-space-size=192', '--max-semi-space-size=32']);
   });
 });

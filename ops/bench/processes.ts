@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../common/services';
 import { READY_PREFIX } from './launchers/launcher-lib';
 
 /**
@@ -24,6 +25,17 @@ export interface Child {
 }
 
 const children = new Set<Child>();
+
+/**
+ * V8 flags for Amtsgraph's processes in the bench: the ones the gateway ships with
+ * (common/services.ts GATEWAY_NODE_FLAGS), or BENCH_AMTSGRAPH_NODE_FLAGS when it is set
+ * (`BENCH_AMTSGRAPH_NODE_FLAGS=""` runs them with V8's defaults; heap-size trade-offs,
+ * ops/BENCHMARKS.md). The peers (Apollo, Hive) always run with V8's defaults.
+ */
+export function amtsgraphNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const override = env.BENCH_AMTSGRAPH_NODE_FLAGS;
+  return override === undefined ? [...GATEWAY_NODE_FLAGS] : override.split(/\s+/).filter(Boolean);
+}
 export const LAUNCHERS = path.join(__dirname, 'launchers');
 
 export interface SpawnOptions {

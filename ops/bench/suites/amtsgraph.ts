@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createBodyChecker, fmt, markdownTable, median, roundOrder } from '../bench-lib';
 import { firstGoodAnswer, measureLoad, type LoadResult } from '../load';
-import { LAUNCHERS, spawnChild, type Child } from '../processes';
+import { LAUNCHERS, amtsgraphNodeFlags, spawnChild, type Child } from '../processes';
 import { deleteKeys, redisAnswers } from '../redis-keys';
 import { redisPrefix, type SuiteContext } from './context';
 
@@ -47,7 +47,7 @@ export async function runAmtsgraphSuite(ctx: SuiteContext): Promise<{ failed: bo
 
   // References: Apollo's executor on an uncached stack.
   const references = {} as Record<QueryName, string>;
-  const referenceStack = await spawnChild({ name: 'reference stack', script, args: ['--executor', 'apollo'] });
+  const referenceStack = await spawnChild({ name: 'reference stack', script, args: ['--executor', 'apollo'], nodeFlags: amtsgraphNodeFlags() });
   try {
     for (const name of QUERY_NAMES) {
       const response = await fetch(referenceStack.ready.url as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: AMTSGRAPH_QUERIES[name] }) });
@@ -73,7 +73,7 @@ export async function runAmtsgraphSuite(ctx: SuiteContext): Promise<{ failed: bo
         const label = () => `[${ctx.elapsed()}] round ${round}/${options.rounds} ${variant.title}`;
         let child: Child | null = null;
         try {
-          child = await spawnChild({ name: variant.title, script, args: variant.args(round) });
+          child = await spawnChild({ name: variant.title, script, args: variant.args(round), nodeFlags: amtsgraphNodeFlags() });
           const url = child.ready.url as string;
           const control = child.ready.control as string;
           const first = QUERY_NAMES[0]!;

@@ -4,7 +4,7 @@ import { createBodyChecker, markdownTable } from '../bench-lib';
 import { composeSupergraph, createOracle, distinctOperation } from '../federation/scenario';
 import { writeFileSync } from 'node:fs';
 import type { BenchSubgraphName } from '../federation/subgraph-schemas';
-import { LAUNCHERS, spawnChild } from '../processes';
+import { LAUNCHERS, amtsgraphNodeFlags, spawnChild } from '../processes';
 import type { SuiteContext } from './context';
 
 /**
@@ -33,7 +33,7 @@ export async function runDistinctSuite(ctx: SuiteContext): Promise<{ failed: boo
   const subgraphs = await spawnChild({ name: 'bench subgraphs', script: path.join(__dirname, '..', 'federation', 'subgraphs-server.ts') });
   const supergraphPath = path.join(ctx.tempDir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(subgraphs.ready.ports as Record<BenchSubgraphName, number>));
-  const gateway = await spawnChild({ name: 'amtsgraph gateway', script: path.join(LAUNCHERS, 'amtsgraph-gateway.ts'), args: ['--supergraph', supergraphPath, '--executor', 'amtsgraph'], nodeFlags: ['--expose-gc'] });
+  const gateway = await spawnChild({ name: 'amtsgraph gateway', script: path.join(LAUNCHERS, 'amtsgraph-gateway.ts'), args: ['--supergraph', supergraphPath, '--executor', 'amtsgraph'], nodeFlags: ['--expose-gc', ...amtsgraphNodeFlags()] });
   const url = new URL(gateway.ready.url as string);
   const pool = new Pool(url.origin, { connections: CONCURRENCY, pipelining: 1 });
   const oracle = createOracle();

@@ -4,7 +4,7 @@ import { createBodyChecker, fmt, markdownTable, median, percentOf, ratio, roundO
 import { composeSupergraph, createOracle, DIRECT_QUERY, DIRECT_SUBGRAPH, DIRECT_VARIABLES, TEST_QUERY } from '../federation/scenario';
 import { BENCH_SUBGRAPH_NAMES, type BenchSubgraphName } from '../federation/subgraph-schemas';
 import { firstGoodAnswer, measureLoad, type LoadResult } from '../load';
-import { LAUNCHERS, peakRssMiB, spawnChild, type Child } from '../processes';
+import { LAUNCHERS, amtsgraphNodeFlags, peakRssMiB, spawnChild, type Child } from '../processes';
 import { deleteKeys, redisAnswers } from '../redis-keys';
 import { redisPrefix, type SuiteContext } from './context';
 
@@ -55,10 +55,8 @@ export async function runFederationSuite(ctx: SuiteContext): Promise<{ failed: b
   const check = createBodyChecker(reference);
   const redis = await redisAnswers(ctx.redisUrl);
   const cachePrefixes: string[] = [];
-  // BENCH_AMTSGRAPH_NODE_FLAGS="--max-old-space-size=192": V8 flags for Amtsgraph's gateway
-  // processes only (heap-size trade-offs, ops/BENCHMARKS.md); printed when set.
-  const nodeFlags = (process.env.BENCH_AMTSGRAPH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  if (nodeFlags.length) out(`Amtsgraph's gateway runs with node flags: ${nodeFlags.join(' ')}`);
+  const nodeFlags = amtsgraphNodeFlags();
+  out(`Amtsgraph's gateway runs with node flags: ${nodeFlags.join(' ') || "(none: V8's defaults)"}`);
   const amtsgraph = (executor: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => (name: string) => () =>
     spawnChild({ name, script: SCRIPT('amtsgraph-gateway.ts'), args: ['--supergraph', supergraphPath, '--executor', executor, ...extra], env, nodeFlags });
   const production = { NODE_ENV: 'production', APOLLO_KEY: '', APOLLO_GRAPH_REF: '', HIVE_ROUTER_RUNTIME: '' };
