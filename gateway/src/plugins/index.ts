@@ -26,7 +26,7 @@ import { useMetrics } from './use-metrics';
 import { useOpsPage } from './use-ops-page';
 import { usePlanMonitor } from './use-plan-monitor';
 import { useTracing } from './use-tracing';
-import { useRateLimit } from './use-rate-limit';
+import { createRateLimiter, useRateLimit } from './use-rate-limit';
 import { usePersistedOperations } from './use-persisted-operations';
 import type { Identity } from '../../../common/identity';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -75,6 +75,11 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
   // The entity cache, once its plugin created it (plan monitor: hit ratio per operation).
   let entityCache: EntityCache | null = null;
   const probeHeaders = async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) });
+  // Rate limit per token subject (anonymous and invalid tokens: per client IP); keys are
+  // hashed with a key derived from the identity secret, which all replicas share.
+  const rateLimiter = config.rateLimit.enabled
+    ? createRateLimiter({ ...config.rateLimit, graphqlEndpoint: '/graphql', identityOf: (request) => identities.get(request), keySecret: secret, logger: deps.logger.child({ plugin: 'rate-limit' }) })
+    : null;
   return [
     useHealth({ engine: deps.engine, probeHeaders: async () => ({ [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, secret) }) }),
     useCorrelationId() as Plugin,
@@ -101,12 +106,18 @@ export function gatewayPlugins(deps: PluginDeps): Plugin[] {
     // Production: no introspection (field suggestions are off via useLimits above).
     ...(config.mode === 'production' ? [{ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) } as Plugin] : []),
     // Authentication sets context.identity (ANONYMOUS without a token); refused requests end here.
-    useAuthentication({ config: config.authentication, mode: config.mode, authenticate, identities, logger: deps.logger.child({ plugin: 'authentication' }) }) as Plugin,
+    // An invalid token counts against the client IP first (429 instead of 401 once over).
+    useAuthentication({
+      config: config.authentication,
+      mode: config.mode,
+      authenticate,
+      identities,
+      onInvalidToken: rateLimiter ? (input) => rateLimiter.chargeInvalidToken(input) : undefined,
+      logger: deps.logger.child({ plugin: 'authentication' }),
+    }) as Plugin,
     // Rate limit per token subject (anonymous: per client IP): needs the identity, so it runs
     // in onRequest right after authentication, before anything is parsed (429 RATE_LIMITED).
-    ...(config.rateLimit.enabled
-      ? [useRateLimit({ ...config.rateLimit, graphqlEndpoint: '/graphql', identityOf: (request) => identities.get(request), logger: deps.logger.child({ plugin: 'rate-limit' }) })]
-      : []),
+    ...(rateLimiter ? [useRateLimit(rateLimiter)] : []),
     // Persisted operations / APQ (persisted/): resolves ids to query text before parsing.
     usePersistedOperations({ ...config.persistedOperations, allowArbitrary: config.persistedOperations.allowArbitrary ?? true, apq: config.persistedOperations.apq ?? true, logger: deps.logger.child({ plugin: 'persisted-operations' }) }),
     useIdentityForwarding({ secret }) as Plugin,

@@ -14,6 +14,12 @@ export interface AuthenticationOptions {
   authenticate?: Authenticator;
   /** Where the verified identity is kept per request; pass one to share it (the rate limit reads it in onRequest). */
   identities?: WeakMap<Request, Identity>;
+  /**
+   * Called for a request whose token fails verification, before the 401 (the rate limit's
+   * `chargeInvalidToken`: it counts the request against the client IP); a returned response
+   * (429 RATE_LIMITED) is sent instead of the 401.
+   */
+  onInvalidToken?: (input: { request: Request; url: URL; serverContext: unknown; fetchAPI: { Response: typeof Response } }) => Promise<Response | undefined>;
 }
 
 /**
@@ -21,7 +27,8 @@ export interface AuthenticationOptions {
  * before anything is parsed or executed, and puts the caller's `Identity` on
  * `context.identity` (ANONYMOUS without a token). A refused request ends here with 401
  * UNAUTHENTICATED + `WWW-Authenticate` (invalid token or header), 400 BAD_USER_INPUT
- * (purpose not allowed) or 503 (key set unavailable): no parse, no subgraph fetch.
+ * (purpose not allowed) or 503 (key set unavailable): no parse, no subgraph fetch. An invalid
+ * token is first shown to `onInvalidToken` (the rate limit), whose 429 replaces the 401.
  * Must come before useIdentityForwarding, which signs `context.identity` for the subgraphs.
  * Neither the token nor the subject is ever logged; refusals are logged with a reason only.
  */
@@ -36,7 +43,7 @@ export function useAuthentication(options: AuthenticationOptions): Plugin<Gatewa
     });
   const identities = options.identities ?? new WeakMap<Request, Identity>();
   return {
-    async onRequest({ request, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       const outcome = await authenticate({
         authorization: request.headers.get('authorization'),
         purpose: request.headers.get('x-purpose'),
@@ -44,6 +51,14 @@ export function useAuthentication(options: AuthenticationOptions): Plugin<Gatewa
       if (outcome.ok) {
         identities.set(request, outcome.identity);
         return;
+      }
+      if (outcome.status === 401 && options.onInvalidToken) {
+        const refusal = await options.onInvalidToken({ request, url, serverContext, fetchAPI });
+        if (refusal) {
+          options.logger.debug({ reason: outcome.reason, status: refusal.status }, 'request with an invalid token refused by the rate limit');
+          endResponse(refusal);
+          return;
+        }
       }
       if (outcome.status === 503) options.logger.warn({ reason: outcome.reason, detail: outcome.detail }, 'authentication unavailable: the key set could not be fetched');
       else options.logger.debug({ reason: outcome.reason, status: outcome.status }, 'request refused by authentication');

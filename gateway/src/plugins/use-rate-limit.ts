@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { redisModule } from '../../../common/cache/redis-module';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../../../common/identity';
@@ -7,17 +8,30 @@ import { BoundedLru } from '../persisted/lru';
 /**
  * Per-client rate limit on the GraphQL endpoint: a sliding window of one minute (the
  * weighted sum of the previous and the current fixed window, as in Cloudflare's limiter),
- * keyed by the token subject (`sub:<subject>`) or, for anonymous callers, by client IP
- * (`ip:<address>`: the socket's remote address; `x-forwarded-for` only when
+ * keyed by the token subject (`sub:<hash>`) or, for anonymous callers, by client IP
+ * (`ip:<hash>`: the socket's remote address; `x-forwarded-for` only when
  * `trustedProxies` > 0, taking the entry that many hops from the right). Over the limit:
  * HTTP 429 with `Retry-After` (seconds) and code RATE_LIMITED; refused requests are not
  * counted. Only the GraphQL endpoint is limited — health, metrics, /ops and /audit are
  * exempt (health and ops answer before this plugin anyway).
  *
+ * A request whose token fails verification counts against its client IP's anonymous limit
+ * (`RateLimiter.chargeInvalidToken`, called by authentication before its 401): once the IP
+ * is over the limit, such requests get the 429 instead of the 401, so tokens cannot be
+ * guessed at an unlimited rate.
+ *
  * Counters live in memory (bounded: least recently seen clients are forgotten) or, with
  * `redisUrl`, in Redis so all replicas share them. While Redis is unavailable the limiter
- * counts in memory (per replica) and logs the switch once each way. Keys hold a subject or
- * an IP address, never personal data; neither is logged.
+ * counts in memory (per replica) and logs the switch once each way.
+ *
+ * Keys never hold a subject or an IP address in clear, in Redis or in memory: `<hash>` is
+ * HMAC-SHA256 of `<kind>:<subject or address>`, truncated to 128 bits (22 base64url
+ * characters; see `clientKey`). The HMAC key is derived (HKDF-SHA256, info
+ * `amtsgraph rate-limit keys v1`) from `keySecret`, the gateway's identity secret: every
+ * replica holds it already (it signs the identities forwarded to the subgraphs), so replicas
+ * sharing Redis compute the same keys, and the derivation keeps the two uses of the secret
+ * apart. A per-process random key would split the shared budget per replica. Neither the
+ * subject nor the address is logged.
  */
 export interface RateLimitOptions {
   anonymousPerMinute: number;
@@ -28,10 +42,28 @@ export interface RateLimitOptions {
   graphqlEndpoint: string;
   /** The identity authentication found for this request (plugins/use-authentication.ts). */
   identityOf: (request: Request) => Identity | undefined;
+  /** Secret the key hashes are derived from (the identity secret, at least 32 bytes; shared by all replicas). */
+  keySecret: Uint8Array;
   logger: Logger;
   /** Clock (tests). */
   now?: () => number;
   keyPrefix?: string;
+}
+
+/** HKDF `info` of the HMAC key for counter keys; a new version changes every key. */
+export const KEY_DERIVATION_INFO = 'amtsgraph rate-limit keys v1';
+/** Bytes of the HMAC-SHA256 kept in a key: 16 bytes = 22 base64url characters. */
+const KEY_HASH_BYTES = 16;
+
+/** The HMAC key for counter keys, derived from the shared secret. */
+export function deriveKeyHmacKey(secret: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), KEY_DERIVATION_INFO, 32));
+}
+
+/** A counter key (without prefix and window): `sub:<hash>` or `ip:<hash>`. Exported for tests. */
+export function clientKey(hmacKey: Buffer, kind: 'sub' | 'ip', value: string): string {
+  const hash = createHmac('sha256', hmacKey).update(`${kind}:${value}`).digest().subarray(0, KEY_HASH_BYTES).toString('base64url');
+  return `${kind}:${hash}`;
 }
 
 const WINDOW_MS = 60_000;
@@ -141,48 +173,90 @@ export function slidingWindow(counts: Counts, limit: number, elapsed: number): {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
 }
 
-export function useRateLimit(options: RateLimitOptions): Plugin {
+/**
+ * The limiter: counters, the decision and the 429 response. The plugin (`useRateLimit`)
+ * applies it to every GraphQL request with a verified or no identity; authentication applies
+ * it to requests with an invalid token (`chargeInvalidToken`).
+ */
+export interface RateLimiter {
+  /** Counts the request against its subject (valid token) or client IP (anonymous); the 429 response when over the limit. */
+  check(input: RateLimitInput): Promise<Response | undefined>;
+  /** Counts a request whose token failed verification against its client IP's anonymous limit; the 429 response when over. */
+  chargeInvalidToken(input: RateLimitInput): Promise<Response | undefined>;
+  close(): Promise<void>;
+}
+
+/** What the limiter needs of a request: the fields of yoga's onRequest payload of the same names. */
+export interface RateLimitInput {
+  request: Request;
+  url: URL;
+  serverContext: unknown;
+  fetchAPI: { Response: typeof Response };
+}
+
+export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const now = options.now ?? Date.now;
+  const hmacKey = deriveKeyHmacKey(options.keySecret);
   const memory = memoryCounter(options.maxClients);
   const counter = options.redisUrl ? redisCounter(options.redisUrl, options.keyPrefix ?? 'amtsgraph:ratelimit:', options.logger, memory) : memory;
+  const limited = ({ request, url }: RateLimitInput) => request.method !== 'OPTIONS' && url.pathname === options.graphqlEndpoint;
+
+  async function take(key: string, limit: number, anonymous: boolean, fetchAPI: RateLimitInput['fetchAPI']): Promise<Response | undefined> {
+    const t = now();
+    const window = Math.floor(t / WINDOW_MS);
+    let verdict = { allowed: true, retryAfterSeconds: 0 };
+    await counter.take(key, window, (counts) => {
+      verdict = slidingWindow(counts, limit, t - window * WINDOW_MS);
+      return verdict.allowed;
+    });
+    if (verdict.allowed) return undefined;
+    return new fetchAPI.Response(
+      JSON.stringify({
+        errors: [
+          {
+            message: `Too many requests: the limit is ${limit} per minute${anonymous ? ' for anonymous callers' : ''}. Try again in ${verdict.retryAfterSeconds} s.`,
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds },
+          },
+        ],
+      }),
+      {
+        status: 429,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'retry-after': String(verdict.retryAfterSeconds),
+          'ratelimit-limit': String(limit),
+        },
+      },
+    );
+  }
+
+  const byAddress = ({ request, serverContext, fetchAPI }: RateLimitInput) =>
+    take(clientKey(hmacKey, 'ip', clientAddress(request, serverContext, options.trustedProxies)), options.anonymousPerMinute, true, fetchAPI);
+
+  return {
+    async check(input) {
+      if (!limited(input)) return undefined;
+      const identity = options.identityOf(input.request);
+      if (identity === undefined || identity.anonymous) return byAddress(input);
+      return take(clientKey(hmacKey, 'sub', identity.sub ?? ''), options.authenticatedPerMinute, false, input.fetchAPI);
+    },
+    async chargeInvalidToken(input) {
+      if (!limited(input)) return undefined;
+      return byAddress(input);
+    },
+    close: () => counter.close(),
+  };
+}
+
+/** Applies the limiter in onRequest; must come right after authentication (it needs the identity). */
+export function useRateLimit(limiter: RateLimiter): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== options.graphqlEndpoint || request.method === 'OPTIONS') return;
-      const identity = options.identityOf(request);
-      const authenticated = identity !== undefined && !identity.anonymous;
-      const key = authenticated ? `sub:${identity.sub}` : `ip:${clientAddress(request, serverContext, options.trustedProxies)}`;
-      const limit = authenticated ? options.authenticatedPerMinute : options.anonymousPerMinute;
-      const t = now();
-      const window = Math.floor(t / WINDOW_MS);
-      let verdict = { allowed: true, retryAfterSeconds: 0 };
-      await counter.take(key, window, (counts) => {
-        verdict = slidingWindow(counts, limit, t - window * WINDOW_MS);
-        return verdict.allowed;
-      });
-      if (verdict.allowed) return;
-      endResponse(
-        new fetchAPI.Response(
-          JSON.stringify({
-            errors: [
-              {
-                message: `Too many requests: the limit is ${limit} per minute${authenticated ? '' : ' for anonymous callers'}. Try again in ${verdict.retryAfterSeconds} s.`,
-                extensions: { code: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds },
-              },
-            ],
-          }),
-          {
-            status: 429,
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              'retry-after': String(verdict.retryAfterSeconds),
-              'ratelimit-limit': String(limit),
-            },
-          },
-        ),
-      );
+      const refusal = await limiter.check({ request, url, serverContext, fetchAPI });
+      if (refusal) endResponse(refusal);
     },
     async onDispose() {
-      await counter.close();
+      await limiter.close();
     },
   };
 }
