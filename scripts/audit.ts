@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { ConfigError } from '../common/env';
 import { silentLogger } from '../common/logger';
 import { auditFromEnv, auditSchema } from '../gateway/src/audit/config';
@@ -61,7 +62,19 @@ export function formatTable(result: AuditQueryResult): string {
   return `${[line(header), ...rows.map(line)].join('\n')}\n${footer}\n`;
 }
 
-/** Runs the command; returns the exit code (0 ok, 1 store unreadable, 2 bad arguments). */
+/** Why `file` cannot be read as the audit trail (null: it can be tried). */
+function fileProblem(file: string): string | null {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : null;
+  }
+  return stats.isDirectory() ? 'a folder, not a file' : null;
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 store unreadable, 2 bad arguments or no such file). */
 export async function auditCommand(argv: string[], io: AuditIo): Promise<number> {
   const parsed = parseCommand(
     'audit',
@@ -123,6 +136,16 @@ export async function auditCommand(argv: string[], io: AuditIo): Promise<number>
       }
     } else {
       where = (values.file as string | undefined) ?? config.file;
+      // The gateway treats a missing file as "no records yet"; here it is almost always a
+      // wrong path, and an empty table would hide that.
+      const problem = fileProblem(where);
+      if (problem) {
+        return fail(
+          values.file === undefined
+            ? `${problem}: ${where} (AUDIT_FILE, or its default): the gateway creates it with its first audit record. If the gateway writes elsewhere, pass its AUDIT_FILE with --file, or --redis <url> when it runs with AUDIT_STORE=redis`
+            : `${problem}: ${where}: pass the file the gateway writes (its AUDIT_FILE setting, default .amtsgraph/audit.jsonl), or --redis <url> when it runs with AUDIT_STORE=redis`,
+        );
+      }
       result = await queryFile(where, filter);
     }
   } catch (error) {

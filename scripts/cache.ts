@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRedisStore, namespaced, readRedisUrl } from '../common/cache';
+import { createRedisStore, namespaced, readRedisUrl, redactRedisUrl } from '../common/cache';
+import { ConfigError } from '../common/env';
 import { silentLogger } from '../common/logger';
+import { readSupergraph, type SupergraphFacts } from '../gateway/src/cache/analyze';
 import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
-import { createEntityCache, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
+import { createEntityCache, InvalidationTargetError, resolveInvalidationTarget, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
 
 /**
  * `npm run -s cache -- invalidate (--type T --key JSON | --subgraph NAME | --tag TAG)
@@ -14,6 +16,11 @@ import { createEntityCache, type InvalidationTarget } from '../gateway/src/cache
  * (gateway/src/cache/entity-cache.ts), so it works while no gateway runs. Gateways sharing
  * that Redis see the change at once: the entity cache has no process-local layer. (Operators
  * without Redis access use `POST /cache/invalidate` with scope ops:cache instead.)
+ *
+ * Subgraph names, entity types and key fields are checked against the supergraph (the
+ * committed schema/supergraph.graphql, or --supergraph: use the file the gateways run with);
+ * unknown ones are refused with the valid names. Exit codes: 0 done, 1 Redis did not answer
+ * or failed, 2 bad arguments.
  */
 export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key '<json>' | --subgraph <name> | --tag <type:key>) [--redis <url>] [--prefix <p>] [--supergraph <path>]
 
@@ -24,6 +31,8 @@ export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key
   --prefix       key prefix (default amtsgraph:)
   --supergraph   supergraph file (default schema/supergraph.graphql)
 `;
+
+const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
 
 export interface CacheIo {
   out(text: string): void;
@@ -82,16 +91,45 @@ export async function runCacheCli(argv: string[], io: CacheIo): Promise<number> 
     }
     target = { type: values.type, key: key as Record<string, unknown> };
   }
-  const url = values.redis ?? readRedisUrl(io.env);
+  // Names are checked against the supergraph before Redis is asked: a typo is an argument error.
+  const supergraphPath = values.supergraph ?? DEFAULT_SUPERGRAPH;
+  let sdl: string;
+  let facts: SupergraphFacts;
+  try {
+    sdl = readFileSync(supergraphPath, 'utf8');
+    facts = readSupergraph(sdl);
+  } catch (error) {
+    io.err(`Cannot read the supergraph ${supergraphPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    target = resolveInvalidationTarget(facts, target);
+  } catch (error) {
+    if (!(error instanceof InvalidationTargetError)) throw error;
+    io.err(`${error.message}\n`);
+    return 2;
+  }
+  let url: string | undefined;
+  try {
+    url = values.redis ?? readRedisUrl(io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`${error.message}\n`);
+    return 2;
+  }
   if (!url) {
     io.err('Set REDIS_URL (or --redis redis://127.0.0.1:6379): the entity cache lives in Redis.\n');
     return 2;
   }
-  const sdl = readFileSync(values.supergraph ?? path.join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
-  const store = createRedisStore({ url, keyPrefix: values.prefix ?? 'amtsgraph:', commandTimeoutMs: 2_000, logger: silentLogger });
+  if (!/^rediss?:\/\/./.test(url)) {
+    io.err(`--redis must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, received ${JSON.stringify(redactRedisUrl(url))}\n`);
+    return 2;
+  }
+  const prefix = values.prefix ?? 'amtsgraph:';
+  const store = createRedisStore({ url, keyPrefix: prefix, commandTimeoutMs: 2_000, logger: silentLogger });
   try {
     if (!(await store.whenReady(3_000))) {
-      io.err(`Redis at ${store.description} did not answer.\n`);
+      io.err(`Redis at ${redactRedisUrl(url)} (prefix ${prefix}) did not answer within 3 s: is it running? Pass its URL with --redis or REDIS_URL.\n`);
       return 1;
     }
     const cache = createEntityCache({
@@ -105,14 +143,20 @@ export async function runCacheCli(argv: string[], io: CacheIo): Promise<number> 
     return 0;
   } catch (error) {
     io.err(`${(error as Error).message}\n`);
-    return 2;
+    return 1;
   } finally {
     await store.close();
   }
 }
 
 if (require.main === module) {
-  void runCacheCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env }).then((code) => {
-    process.exitCode = code;
-  });
+  runCacheCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`cache: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -1,55 +1,106 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildManifestFromDir, ManifestBuildError } from '../gateway/src/persisted/build';
+import { parseArgs } from 'node:util';
+import { buildManifestFromDir, ManifestBuildError, operationFiles } from '../gateway/src/persisted/build';
 
 /**
  * `npm run persist -- <dir> [--out <file>] [--client <name>] [--supergraph <file>]`:
  * builds a persisted-operation manifest from the `.graphql` files under <dir>, validated
  * against the API schema of schema/supergraph.graphql. Default output: <dir>/manifest.json.
- * Exit code 1 with a list of problems when an operation is invalid.
+ * Exit codes: 0 written, 1 an operation is invalid (with a list of problems) or the output
+ * cannot be written, 2 bad arguments (no such folder, no .graphql files in it, unreadable
+ * supergraph).
  */
-const usage = 'usage: npm run persist -- <dir> [--out <file>] [--client <name>] [--supergraph <file>]\n';
-const args = process.argv.slice(2);
-let dir: string | undefined;
-let out: string | undefined;
-let client: string | undefined;
-let supergraph = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
-for (let i = 0; i < args.length; i++) {
-  const arg = args[i]!;
-  const value = () => {
-    const v = args[++i];
-    if (!v) {
-      process.stderr.write(`${arg} needs a value\n${usage}`);
-      process.exit(2);
-    }
-    return v;
+export const USAGE = `Usage: npm run persist -- <dir> [--out <file>] [--client <name>] [--supergraph <file>]
+
+  <dir>         the folder that holds the frontend's .graphql (or .gql) files, searched recursively
+  --out         where to write the manifest (default <dir>/manifest.json)
+  --client      the clientName of every operation (default: the folder's name)
+  --supergraph  the supergraph to validate against (default schema/supergraph.graphql)
+`;
+
+export const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
+
+export interface PersistIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export async function persistCommand(argv: string[], io: PersistIo): Promise<number> {
+  const fail = (message: string) => {
+    io.err(`persist: ${message}\n\n${USAGE}`);
+    return 2;
   };
-  if (arg === '--out') out = value();
-  else if (arg === '--client') client = value();
-  else if (arg === '--supergraph') supergraph = value();
-  else if (arg.startsWith('--')) {
-    process.stderr.write(`unknown option ${arg}\n${usage}`);
-    process.exit(2);
-  } else if (dir === undefined) dir = arg;
-  else {
-    process.stderr.write(`only one directory, received ${dir} and ${arg}\n${usage}`);
-    process.exit(2);
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        client: { type: 'string' },
+        supergraph: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return fail((error as Error).message);
   }
-}
-if (!dir) {
-  process.stderr.write(usage);
-  process.exit(2);
-}
-const target = out ?? path.join(dir, 'manifest.json');
-try {
-  const manifest = buildManifestFromDir(dir, supergraph, client ?? path.basename(path.resolve(dir)));
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) return fail(`expected exactly one folder, received ${positionals.length}${positionals.length ? ` (${positionals.join(', ')})` : ''}`);
+  const dir = positionals[0]!;
+  const what = "pass the folder that holds the frontend's .graphql files";
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // `npm run` starts scripts in the repository root, so a relative path is taken from there.
+    const from = path.isAbsolute(dir) ? '' : ` (relative to ${process.cwd()})`;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail(`no folder ${dir}${from}: ${what}`);
+    return fail(`cannot read ${dir}: ${code ?? (error as Error).message}`);
+  }
+  if (!isFolder) return fail(`${dir} is a file, not a folder: ${what}`);
+  if (!operationFiles(dir).length) return fail(`no .graphql or .gql files in ${dir} (searched with its subfolders): ${what}`);
+  const supergraph = (values.supergraph as string | undefined) ?? DEFAULT_SUPERGRAPH;
+  try {
+    statSync(supergraph);
+  } catch (error) {
+    return fail(`cannot read the supergraph ${supergraph}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+
+  const target = (values.out as string | undefined) ?? path.join(dir, 'manifest.json');
+  const client = (values.client as string | undefined) ?? path.basename(path.resolve(dir));
+  let manifest;
+  try {
+    manifest = buildManifestFromDir(dir, supergraph, client);
+  } catch (error) {
+    if (!(error instanceof ManifestBuildError)) throw error;
+    io.err(`${error.message}\n`);
+    return 1;
+  }
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, `${JSON.stringify(manifest, null, 2)}\n`);
-  process.stdout.write(`${target}: ${manifest.operations.length} operations (${manifest.operations.map((o) => o.name).join(', ')})\n`);
-} catch (error) {
-  if (error instanceof ManifestBuildError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
+  io.out(`${target}: ${manifest.operations.length} operations (${manifest.operations.map((o) => o.name).join(', ')})\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  persistCommand(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`persist: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import type { AuditRecord } from '../gateway/src/audit/record';
 import type { GatewayConfigInput } from '../gateway/src/config';
-import { auditCommand } from '../scripts/audit';
+import { auditCommand, USAGE as AUDIT_USAGE } from '../scripts/audit';
 import { callerTokens, PERSONAL_VALUES, startPersonalDataFixture, type PersonalDataFixture } from './personal-data-fixture';
 import { bearer, createTestIssuer, gql, REPO_ROOT, startTestStack } from './testkit';
 
@@ -423,5 +423,62 @@ describe('audit trail on the real graph (melderegister stand-ins)', () => {
       await stack.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('npm run audit: a file that is not there', () => {
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    let out = '';
+    let err = '';
+    const code = await auditCommand(argv, { out: (s) => (out += s), err: (s) => (err += s), env });
+    return { code, out, err };
+  };
+
+  it('--file of a missing file: "file not found", what to pass instead, exit 2 (not an empty table)', async () => {
+    expect(await run(['--file', '/var/log/amtsgraph/audit.jsonl'])).toEqual({
+      code: 2,
+      out: '',
+      err:
+        'audit: file not found: /var/log/amtsgraph/audit.jsonl: pass the file the gateway writes (its AUDIT_FILE setting, default .amtsgraph/audit.jsonl), ' +
+        `or --redis <url> when it runs with AUDIT_STORE=redis\n\n${AUDIT_USAGE}`,
+    });
+  });
+
+  it('AUDIT_FILE (no --file) of a missing file: says where it looked and that the gateway creates it, exit 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'audit-missing-'));
+    try {
+      const file = path.join(dir, 'audit.jsonl');
+      expect(await run([], { AUDIT_FILE: file })).toEqual({
+        code: 2,
+        out: '',
+        err:
+          `audit: file not found: ${file} (AUDIT_FILE, or its default): the gateway creates it with its first audit record. ` +
+          `If the gateway writes elsewhere, pass its AUDIT_FILE with --file, or --redis <url> when it runs with AUDIT_STORE=redis\n\n${AUDIT_USAGE}`,
+      });
+      expect((await run(['--file', dir])).err.split('\n')[0]).toBe(
+        `audit: a folder, not a file: ${dir}: pass the file the gateway writes (its AUDIT_FILE setting, default .amtsgraph/audit.jsonl), or --redis <url> when it runs with AUDIT_STORE=redis`,
+      );
+      // An existing, empty file is an empty trail.
+      writeFileSync(file, '');
+      expect(await run(['--file', file, '--json'])).toEqual({ code: 0, out: `${JSON.stringify({ records: [], truncated: false }, null, 2)}\n`, err: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('as a command: exit code 2', async () => {
+    const failure = await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_ROOT, 'scripts', 'audit.ts'), '--file', '/var/log/amtsgraph/audit.jsonl'],
+      { cwd: REPO_ROOT, env: { ...process.env, AUDIT_STORE: '' } },
+    ).then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect([failure?.code, failure?.stdout, failure?.stderr.split('\n')[0]]).toEqual([
+      2,
+      '',
+      'audit: file not found: /var/log/amtsgraph/audit.jsonl: pass the file the gateway writes (its AUDIT_FILE setting, default .amtsgraph/audit.jsonl), or --redis <url> when it runs with AUDIT_STORE=redis',
+    ]);
   });
 });

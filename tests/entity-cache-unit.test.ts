@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createMemoryStore } from '../common/cache';
-import { silentLogger } from '../common/logger';
-import { createEntityCache } from '../gateway/src/cache/entity-cache';
+import { memoryLogger, silentLogger } from '../common/logger';
+import { readSupergraph } from '../gateway/src/cache/analyze';
+import { createEntityCache, resolveInvalidationTarget } from '../gateway/src/cache/entity-cache';
 import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
 import type { EngineContext, SubgraphResponse } from '../gateway/src/engine/types';
 
@@ -87,6 +88,30 @@ describe('entity cache interceptor', () => {
     expect(t.sent).toEqual([['05122000', '05111000'], ['05314000'], ['05122000']]);
   });
 
+  it('an announced invalidation of an unknown type or key is ignored with a warning; the answer is served', async () => {
+    const { logger, records } = memoryLogger('warn');
+    const store = createMemoryStore({ maxEntries: 1_000 });
+    const cache = createEntityCache({ store, config: freezeCache(cacheSchema.parse({ enabled: true })), supergraphSdl: () => SDL, logger });
+    const sent: string[][] = [];
+    let invalidations: unknown[] = [];
+    const send = async (variables: Record<string, unknown> | undefined) => {
+      const reps = variables!.representations as { ags: string }[];
+      sent.push(reps.map((r) => r.ags));
+      return { response: { data: { _entities: reps.map(() => ({ warnings: [] })) }, extensions: { invalidations } }, maxAgeSeconds: null };
+    };
+    const run = (agsList: string[]) => cache.intercept(context, { subgraph: 'warnungen', operation: OP, entity: true, variables: { representations: agsList.map(rep) } }, send);
+    await run(['05122000']);
+    invalidations = [{ type: 'Nope', key: { x: 1 } }, { type: 'Municipality', key: { nope: '05122000' } }];
+    expect(await run(['05111000'])).toEqual({ data: { _entities: [{ warnings: [] }] }, extensions: { invalidations } });
+    await run(['05122000']);
+    // 05122000 was not dropped: answered from the cache.
+    expect(sent).toEqual([['05122000'], ['05111000']]);
+    expect(records.map((r) => [r.level, r.problem, r.msg])).toEqual([
+      [40, 'unknown entity type "Nope"; the entity types are Business, District, Municipality, Person, Service, State', 'entity cache: ignored an invalidation a subgraph announced'],
+      [40, 'the key of Municipality must have exactly its @key field ags, received "nope"', 'entity cache: ignored an invalidation a subgraph announced'],
+    ]);
+  });
+
   it('a fetch touching a restricted coordinate is never stored (private: skip)', async () => {
     const t = setup();
     const op = 'query R($representations:[_Any!]!){_entities(representations:$representations){...on Municipality{residents(first:2){nodes{familyName}}}}}';
@@ -94,5 +119,36 @@ describe('entity cache interceptor', () => {
     await t.cache.intercept(context, { subgraph: 'melderegister', operation: op, entity: true, variables: { representations: [rep('05122000')] } }, send);
     expect(t.store.stats().sets).toBe(0);
     expect(t.cache.stats().other).toEqual({ hit: 0, miss: 0, stale: 0, bypass: 1, stored: 0 });
+  });
+});
+
+describe('invalidation targets against the supergraph', () => {
+  // A nested (compound) key: its top-level fields are the fields of an invalidation key.
+  const facts = readSupergraph(`
+    enum join__Graph { A @join__graph(name: "a", url: "http://a") B @join__graph(name: "b", url: "http://b") }
+    type Employee @join__type(graph: A, key: "id org { id }") { id: ID! org: Org! }
+    type Org @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") { id: ID! }
+    type Query @join__type(graph: A) { employee: Employee }
+  `);
+
+  it('accepts exactly the top-level @key fields, resolves tags, and names the valid ones otherwise', () => {
+    expect(resolveInvalidationTarget(facts, { type: 'Employee', key: { id: '1', org: { id: '2' } } })).toEqual({ type: 'Employee', key: { id: '1', org: { id: '2' } } });
+    expect(resolveInvalidationTarget(facts, { tag: 'org:2' })).toEqual({ type: 'Org', key: { id: '2' } });
+    expect(resolveInvalidationTarget(facts, { subgraph: 'b' })).toEqual({ subgraph: 'b' });
+    const problem = (target: Parameters<typeof resolveInvalidationTarget>[1]) => {
+      try {
+        resolveInvalidationTarget(facts, target);
+        return null;
+      } catch (error) {
+        return [(error as Error).name, (error as Error).message];
+      }
+    };
+    expect(problem({ type: 'Employee', key: { id: '1' } })).toEqual(['InvalidationTargetError', 'the key of Employee must have exactly its @key fields id, org, received "id"']);
+    expect(problem({ tag: 'employee:1' })).toEqual([
+      'InvalidationTargetError',
+      'tag must be "<entity type lowercased>:<key value>" of a type with a single key field (org), received "employee:1"',
+    ]);
+    expect(problem({ subgraph: 'c' })).toEqual(['InvalidationTargetError', 'unknown subgraph "c"; the subgraphs are a, b']);
+    expect(problem({ type: 'Query', key: {} })).toEqual(['InvalidationTargetError', 'unknown entity type "Query"; the entity types are Employee, Org']);
   });
 });

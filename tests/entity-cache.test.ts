@@ -140,6 +140,37 @@ describe('entity cache: cross-subgraph list (both caches, one shared Redis store
     expect(await reader.json()).toEqual({ errors: [{ message: 'Cache invalidation requires scope ops:cache.', extensions: { code: 'INSUFFICIENT_SCOPE' } }] });
   });
 
+  it('POST /cache/invalidate refuses unknown subgraphs, entity types and key fields: 400 BAD_USER_INPUT with the valid names', async () => {
+    const url = stack.gatewayUrl.replace(/\/graphql$/, '/cache/invalidate');
+    const token = await issuer.token({ sub: 'ops', scope: 'ops:cache' });
+    const keysBefore = (await readAll(prefix)).map((e) => e.key).sort();
+    const post = async (body: unknown) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
+      return { status: response.status, body: await response.json() };
+    };
+    const refused = (message: string) => ({ status: 400, body: { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] } });
+    expect(await post({ subgraph: 'nope' })).toEqual(
+      refused('unknown subgraph "nope"; the subgraphs are abfall, gewerbe, kommunen, leistungen, melderegister, ratsinfo, warnungen'),
+    );
+    expect(await post({ type: 'Nope', key: { x: 1 } })).toEqual(
+      refused('unknown entity type "Nope"; the entity types are Business, District, Municipality, Person, Service, State'),
+    );
+    // A type of the schema that is not an entity (no @key) cannot be in the entity cache either.
+    expect(await post({ type: 'Warning', key: { id: '1' } })).toEqual(
+      refused('unknown entity type "Warning"; the entity types are Business, District, Municipality, Person, Service, State'),
+    );
+    expect(await post({ type: 'Municipality', key: { nope: 'x' } })).toEqual(refused('the key of Municipality must have exactly its @key field ags, received "nope"'));
+    expect(await post({ type: 'Municipality', key: { ags: '05122000', name: 'Solingen' } })).toEqual(
+      refused('the key of Municipality must have exactly its @key field ags, received "ags", "name"'),
+    );
+    expect(await post({ type: 'Municipality', key: {} })).toEqual(refused('the key of Municipality must have exactly its @key field ags, received no fields'));
+    expect(await post({ tag: 'nope:1' })).toEqual(
+      refused('tag must be "<entity type lowercased>:<key value>" of a type with a single key field (business, district, municipality, person, service, state), received "nope:1"'),
+    );
+    // Nothing was deleted.
+    expect((await readAll(prefix)).map((e) => e.key).sort()).toEqual(keysBefore);
+  });
+
   it('operators see which entities came from the cache (x-amtsgraph-cache-debug: 1, ops:read)', async () => {
     const query = '{ municipality(ags: "05315000") { name taxOffice { name } } }';
     await gql(stack, query);
@@ -318,6 +349,63 @@ describe('entity cache: TTL, two gateways on one Redis', () => {
     fetchesB.length = 0;
     await gql(b, query);
     expect(fetchesB).toEqual([{ subgraph: 'kommunen', entity: false }, { subgraph: 'warnungen', entity: true }]);
+  });
+});
+
+describe('npm run cache -- invalidate: names are checked against the supergraph', () => {
+  const run = async (...argv: string[]) => {
+    const text = { out: '', err: '' };
+    const code = await runCacheCli(argv, { out: (t: string) => (text.out += t), err: (t: string) => (text.err += t), env: {} });
+    return { code, ...text };
+  };
+
+  it('unknown subgraph, entity type, key field or tag: exit 2 with the valid names, before Redis is asked', async () => {
+    // No --redis and no REDIS_URL: the names are refused first.
+    expect(await run('invalidate', '--subgraph', 'nope')).toEqual({
+      code: 2,
+      out: '',
+      err: 'unknown subgraph "nope"; the subgraphs are abfall, gewerbe, kommunen, leistungen, melderegister, ratsinfo, warnungen\n',
+    });
+    expect(await run('invalidate', '--type', 'Nope', '--key', '{"x":1}')).toEqual({
+      code: 2,
+      out: '',
+      err: 'unknown entity type "Nope"; the entity types are Business, District, Municipality, Person, Service, State\n',
+    });
+    expect(await run('invalidate', '--type', 'Municipality', '--key', '{"nope":"x"}')).toEqual({
+      code: 2,
+      out: '',
+      err: 'the key of Municipality must have exactly its @key field ags, received "nope"\n',
+    });
+    expect(await run('invalidate', '--tag', 'nope:1')).toEqual({
+      code: 2,
+      out: '',
+      err: 'tag must be "<entity type lowercased>:<key value>" of a type with a single key field (business, district, municipality, person, service, state), received "nope:1"\n',
+    });
+    const missing = await run('invalidate', '--subgraph', 'abfall', '--supergraph', '/nonexistent/supergraph.graphql');
+    expect([missing.code, missing.err.split('\n')[0]]).toEqual([2, 'Cannot read the supergraph /nonexistent/supergraph.graphql: ENOENT']);
+    expect(await run('invalidate', '--subgraph', 'abfall', '--redis', 'http://127.0.0.1:6379')).toEqual({
+      code: 2,
+      out: '',
+      err: '--redis must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, received "http://127.0.0.1:6379"\n',
+    });
+  });
+
+  it('a valid target on the real Redis: exit 0; a Redis that does not answer: exit 1, "Redis at <url> (prefix …)"', async () => {
+    const prefix = prefixOf('ec-cli');
+    try {
+      expect(await run('invalidate', '--type', 'Municipality', '--key', '{"ags":"05122000"}', '--redis', REDIS_URL, '--prefix', prefix)).toEqual({
+        code: 0,
+        out: `${JSON.stringify({ deleted: 0, resolved: { type: 'Municipality', key: { ags: '05122000' } } })}\n`,
+        err: '',
+      });
+    } finally {
+      await removePrefix(prefix);
+    }
+    expect(await run('invalidate', '--subgraph', 'abfall', '--redis', 'redis://127.0.0.1:1')).toEqual({
+      code: 1,
+      out: '',
+      err: 'Redis at redis://127.0.0.1:1 (prefix amtsgraph:) did not answer within 3 s: is it running? Pass its URL with --redis or REDIS_URL.\n',
+    });
   });
 });
 

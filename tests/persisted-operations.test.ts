@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from '../gateway/src/persisted/manifest';
+import { persistCommand, USAGE as PERSIST_USAGE } from '../scripts/persist';
 import type { Stack } from '../scripts/stack';
 import { REPO_ROOT, startTestStack } from './testkit';
 
@@ -141,4 +142,52 @@ describe('npm run persist', () => {
         `- ${path.relative(REPO_ROOT, path.join(dir, 'bad.graphql'))}:1:50 (Bad): Cannot query field "mayor" on type "Municipality".\n`,
     );
   }, 30_000);
+});
+
+describe('npm run persist: a folder without operations', () => {
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await persistCommand(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  };
+
+  it('the README command run where there is no src/graphql: one line, the usage, exit 2, no stack trace', async () => {
+    const failure = await promisify(execFile)(
+      'npx',
+      ['tsx', path.join(REPO_ROOT, 'scripts', 'persist.ts'), 'src/graphql', '--out', 'build/pq.json', '--client', 'buergerportal'],
+      { cwd: REPO_ROOT },
+    ).then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect([failure?.code, failure?.stdout]).toEqual([2, '']);
+    expect(failure?.stderr).toBe(`persist: no folder src/graphql (relative to ${REPO_ROOT}): pass the folder that holds the frontend's .graphql files\n\n${PERSIST_USAGE}`);
+    expect(existsSync(path.join(REPO_ROOT, 'build', 'pq.json'))).toBe(false);
+  }, 30_000);
+
+  it('an absolute path that does not exist, a file instead of a folder, a folder without .graphql files: exit 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'persist-empty-'));
+    mkdirSync(path.join(dir, 'nested'));
+    writeFileSync(path.join(dir, 'nested', 'README.md'), 'no operations here\n');
+    const what = "pass the folder that holds the frontend's .graphql files";
+    expect(await run(path.join(dir, 'missing'))).toEqual({ code: 2, out: '', err: `persist: no folder ${path.join(dir, 'missing')}: ${what}\n\n${PERSIST_USAGE}` });
+    expect(await run(path.join(dir, 'nested', 'README.md'))).toEqual({
+      code: 2,
+      out: '',
+      err: `persist: ${path.join(dir, 'nested', 'README.md')} is a file, not a folder: ${what}\n\n${PERSIST_USAGE}`,
+    });
+    expect(await run(dir, '--out', path.join(dir, 'manifest.json'))).toEqual({
+      code: 2,
+      out: '',
+      err: `persist: no .graphql or .gql files in ${dir} (searched with its subfolders): ${what}\n\n${PERSIST_USAGE}`,
+    });
+    expect(existsSync(path.join(dir, 'manifest.json'))).toBe(false);
+    expect(await run()).toEqual({ code: 2, out: '', err: `persist: expected exactly one folder, received 0\n\n${PERSIST_USAGE}` });
+    expect(await run(path.join(REPO_ROOT, 'ops', 'persisted', 'example-portal'), '--supergraph', path.join(dir, 'supergraph.graphql'))).toEqual({
+      code: 2,
+      out: '',
+      err: `persist: cannot read the supergraph ${path.join(dir, 'supergraph.graphql')}: ENOENT\n\n${PERSIST_USAGE}`,
+    });
+  });
 });

@@ -33,6 +33,8 @@ export interface SupergraphFacts {
   rules: AuthorizationRules;
   /** Entity type → key field names (the first `@join__type(key:)` of the type). */
   keyFields: ReadonlyMap<string, readonly string[]>;
+  /** Entity type → the field names at the top of that key (`id org { id }` → id, org): the fields of an invalidation key. */
+  topLevelKeyFields: ReadonlyMap<string, readonly string[]>;
   /** Lower-cased type name → type name (tags are `<type lowercased>:<key value>`). */
   typesByLowerName: ReadonlyMap<string, string>;
   subgraphs: readonly string[];
@@ -55,11 +57,24 @@ export function canonicalJson(value: unknown): string {
     .join(',')}}`;
 }
 
+/** The field names outside any braces of a `@key(fields:)` selection. */
+function topLevelNames(selection: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  for (const token of selection.match(/[{}]|[^\s{}]+/g) ?? []) {
+    if (token === '{') depth++;
+    else if (token === '}') depth--;
+    else if (depth === 0) names.push(token);
+  }
+  return names;
+}
+
 export function readSupergraph(sdl: string): SupergraphFacts {
   const document = parse(sdl);
   const schema = buildASTSchema(document, { assumeValidSDL: true });
   const rules = extractAuthorizationRules(sdl);
   const keyFields = new Map<string, string[]>();
+  const topLevelKeyFields = new Map<string, string[]>();
   const typesByLowerName = new Map<string, string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.includes('__')) continue;
@@ -70,6 +85,7 @@ export function readSupergraph(sdl: string): SupergraphFacts {
       const args = Object.fromEntries((directive.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value)]));
       if (typeof args.key !== 'string') continue;
       keyFields.set(type.name, args.key.split(/[\s{}]+/).filter(Boolean));
+      topLevelKeyFields.set(type.name, topLevelNames(args.key));
       break;
     }
   }
@@ -79,6 +95,7 @@ export function readSupergraph(sdl: string): SupergraphFacts {
     sdl,
     rules,
     keyFields,
+    topLevelKeyFields,
     typesByLowerName,
     subgraphs,
     analyze(operation) {

@@ -35,6 +35,54 @@ import type { CacheConfig } from './config';
  */
 export type InvalidationTarget = { type: string; key: Record<string, unknown> } | { subgraph: string } | { tag: string };
 
+/** An invalidation target naming something the supergraph does not have; the message lists the valid names. */
+export class InvalidationTargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidationTargetError';
+  }
+}
+
+/**
+ * Checks a target against the supergraph and resolves a tag to its `{ type, key }`. Refused
+ * (InvalidationTargetError): a subgraph that is not a `@join__graph` of the supergraph, a type
+ * that is not an entity (no `@key`), a key whose fields are not exactly the type's `@key`
+ * fields, a tag of an unknown type or of a type with a compound key. Such a target would match
+ * no entry, so accepting it would only hide a typo (`deleted: 0`).
+ */
+export function resolveInvalidationTarget(f: SupergraphFacts, target: InvalidationTarget): InvalidationTarget {
+  const list = (names: Iterable<string>) => [...names].sort().join(', ');
+  if ('subgraph' in target) {
+    if (!f.subgraphs.includes(target.subgraph)) {
+      throw new InvalidationTargetError(`unknown subgraph ${JSON.stringify(target.subgraph)}; the subgraphs are ${list(f.subgraphs)}`);
+    }
+    return target;
+  }
+  if ('tag' in target) {
+    const separator = target.tag.indexOf(':');
+    const typeName = separator > 0 ? f.typesByLowerName.get(target.tag.slice(0, separator).toLowerCase()) : undefined;
+    const fields = typeName ? f.keyFields.get(typeName) : undefined;
+    if (!typeName || !fields || fields.length !== 1) {
+      const taggable = [...f.keyFields].filter(([, keyFields]) => keyFields.length === 1).map(([type]) => type.toLowerCase());
+      throw new InvalidationTargetError(
+        `tag must be "<entity type lowercased>:<key value>" of a type with a single key field (${list(taggable)}), received ${JSON.stringify(target.tag)}`,
+      );
+    }
+    return { type: typeName, key: { [fields[0]!]: target.tag.slice(separator + 1) } };
+  }
+  const fields = f.topLevelKeyFields.get(target.type);
+  if (!fields) {
+    throw new InvalidationTargetError(`unknown entity type ${JSON.stringify(target.type)}; the entity types are ${list(f.topLevelKeyFields.keys())}`);
+  }
+  const received = Object.keys(target.key);
+  if (received.length !== fields.length || !fields.every((name) => received.includes(name))) {
+    throw new InvalidationTargetError(
+      `the key of ${target.type} must have exactly its @key field${fields.length === 1 ? '' : 's'} ${fields.join(', ')}, received ${received.length ? received.map((name) => JSON.stringify(name)).join(', ') : 'no fields'}`,
+    );
+  }
+  return target;
+}
+
 export interface CacheTypeStats {
   hit: number;
   miss: number;
@@ -175,7 +223,13 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
     if (!Array.isArray(list)) return;
     for (const item of list.slice(0, 100)) {
       if (item && typeof item === 'object' && typeof item.type === 'string' && item.key && typeof item.key === 'object') {
-        await invalidate({ type: item.type, key: item.key as Record<string, unknown> });
+        try {
+          await invalidate({ type: item.type, key: item.key as Record<string, unknown> });
+        } catch (error) {
+          // A subgraph's wrong announcement must not fail the request that carried it.
+          if (!(error instanceof InvalidationTargetError)) throw error;
+          logger.warn({ problem: error.message }, 'entity cache: ignored an invalidation a subgraph announced');
+        }
       }
     }
   }
@@ -328,16 +382,9 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache {
 
   async function invalidate(target: InvalidationTarget): Promise<{ deleted: number; resolved: InvalidationTarget }> {
     const f = currentFacts();
-    let resolved = target;
-    if ('tag' in target) {
-      const separator = target.tag.indexOf(':');
-      const typeName = separator > 0 ? f?.typesByLowerName.get(target.tag.slice(0, separator).toLowerCase()) : undefined;
-      const fields = typeName ? f?.keyFields.get(typeName) : undefined;
-      if (!typeName || !fields || fields.length !== 1) {
-        throw new Error(`tag must be "<entity type lowercased>:<key value>" of a type with a single key field, received "${target.tag}"`);
-      }
-      resolved = { type: typeName, key: { [fields[0]!]: target.tag.slice(separator + 1) } };
-    }
+    if (!f && 'tag' in target) throw new InvalidationTargetError(`no supergraph is loaded yet, so the tag ${JSON.stringify(target.tag)} cannot be resolved`);
+    // Without a supergraph there is nothing to check names against (and nothing was cached by this process).
+    const resolved = f ? resolveInvalidationTarget(f, target) : target;
     let deleted = 0;
     if ('subgraph' in resolved) {
       deleted += (await store.deleteByPrefix(`e:${resolved.subgraph}:`)) ?? 0;

@@ -3,7 +3,7 @@ import { namespaced, type CacheStore } from '../../../common/cache';
 import type { ErrorCode } from '../../../common/errors';
 import type { Identity } from '../../../common/identity';
 import type { Logger } from '../../../common/logger';
-import { createEntityCache, type EntityCache, type InvalidationTarget } from '../cache/entity-cache';
+import { createEntityCache, InvalidationTargetError, type EntityCache, type InvalidationTarget } from '../cache/entity-cache';
 import type { CacheConfig } from '../cache/config';
 import type { GatewayContext } from '../context';
 import type { ExecutionEngine } from '../engine/types';
@@ -85,7 +85,10 @@ export function useEntityCache(options: EntityCachePluginOptions): Plugin<Gatewa
       logger.info({ operator: identity.sub, deleted: result.deleted }, 'entity cache invalidation requested');
       return json(fetchAPI, 200, result);
     } catch (error) {
-      return refusal(fetchAPI, 400, 'BAD_USER_INPUT', (error as Error).message);
+      // Names the supergraph the gateway loaded does not have (the message lists the valid ones).
+      if (error instanceof InvalidationTargetError) return refusal(fetchAPI, 400, 'BAD_USER_INPUT', error.message);
+      logger.error({ err: (error as Error).message, operator: identity.sub }, 'entity cache invalidation failed');
+      return refusal(fetchAPI, 500, 'INTERNAL_SERVER_ERROR', 'Cache invalidation failed; details are in the gateway log.');
     }
   }
 
