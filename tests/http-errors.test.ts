@@ -12,8 +12,33 @@ afterAll(() => stack.stop());
 async function post(body: string, accept = 'application/graphql-response+json') {
   const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body });
   const text = await response.text();
-  return { status: response.status, text, json: JSON.parse(text) as { errors?: { message: string; extensions?: { code?: string } }[]; data?: unknown } };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    text,
+    json: JSON.parse(text) as { errors?: { message: string; extensions?: { code?: string } }[]; data?: unknown },
+  };
 }
+
+/** One query over each limit of README "Configuration" (defaults), with the error it gets. */
+const fragmentChain = Array.from({ length: 2000 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ');
+const OVER_LIMITS: [limit: string, query: string, code: string, message: string][] = [
+  ['tokens', `{ ...F0 } ${fragmentChain} fragment F2000 on Query { states { code } }`, 'MAX_TOKENS_EXCEEDED', 'Token limit of 5000 exceeded.'],
+  [
+    'depth',
+    `{ ${Array.from({ length: 14 }, (_, i) => `f${i} {`).join(' ')} leaf ${' }'.repeat(14)} }`,
+    'MAX_DEPTH_EXCEEDED',
+    'Query depth limit of 12 exceeded, found 15.',
+  ],
+  ['aliases', `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: states { code }`).join(' ')} }`, 'MAX_ALIASES_EXCEEDED', 'Aliases limit of 30 exceeded, found 31.'],
+  ['directives', `{ states ${'@include(if: true) '.repeat(51)}{ code } }`, 'MAX_DIRECTIVES_EXCEEDED', 'Directives limit of 50 exceeded, found 51.'],
+  [
+    'cost',
+    '{ municipality(ags: "05122000") { council { meetings(first: 5000) { name } } } }',
+    'COST_LIMIT_EXCEEDED',
+    'Query Cost limit of 5000 exceeded, found 39380.',
+  ],
+];
 
 describe('GraphQL-over-HTTP errors', () => {
   it.each(['application/graphql-response+json', 'application/json'])('malformed JSON body → 400 BAD_REQUEST (%s)', async (accept) => {
@@ -112,26 +137,113 @@ describe('GraphQL-over-HTTP errors', () => {
     expect([big.status, big.body.errors?.[0]?.extensions?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
-  it('limits: body size 413, tokens, depth and aliases each with its own code; the gateway keeps serving', async () => {
-    const big = await post(JSON.stringify({ query: `{ states { code } } #${' '.repeat(200_000)}` }));
-    expect([big.status, big.json.errors![0]!.extensions!.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const chain = Array.from({ length: 2000 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ');
-    const tokens = await post(JSON.stringify({ query: `{ ...F0 } ${chain} fragment F2000 on Query { states { code } }` }));
-    expect([tokens.status, tokens.json.errors![0]!.extensions!.code]).toEqual([400, 'MAX_TOKENS_EXCEEDED']);
-    const aliases = await post(JSON.stringify({ query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: states { code }`).join(' ')} }` }));
-    expect(aliases.json.errors).toEqual([
-      { message: 'Syntax Error: Aliases limit of 30 exceeded, found 31.', extensions: { code: 'MAX_ALIASES_EXCEEDED' } },
-    ]);
-    const deep = `{ ${Array.from({ length: 14 }, (_, i) => `f${i} {`).join(' ')} leaf ${' }'.repeat(14)} }`;
-    const nested = await post(JSON.stringify({ query: deep }));
-    expect(nested.json.data).toBeUndefined();
-    expect(nested.status).toBe(400);
-    expect(nested.json.errors!.map((e) => e.extensions!.code)).toContain('MAX_DEPTH_EXCEEDED');
-    expect(nested.json.errors!.find((e) => e.extensions!.code === 'MAX_DEPTH_EXCEEDED')!.message).toBe(
-      'Syntax Error: Query depth limit of 12 exceeded, found 15.',
-    );
+  it('limits: a body over the size limit gets 413 PAYLOAD_TOO_LARGE whatever the Accept header; the gateway keeps serving', async () => {
+    const body = JSON.stringify({ query: `{ states { code } } #${' '.repeat(200_000)}` });
+    for (const accept of ['application/graphql-response+json', 'application/json']) {
+      const big = await post(body, accept);
+      expect([big.status, big.contentType, big.json]).toEqual([
+        413,
+        'application/json',
+        { errors: [{ message: `The request body is ${body.length} bytes; the limit is 100000 bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+      ]);
+    }
     const ok = await post(JSON.stringify({ query: '{ municipality(ags: "05122000") { district { state { name } } } }' }));
     expect(ok.json).toEqual({ data: { municipality: { district: { state: { name: 'Nordrhein-Westfalen' } } } } });
+  });
+
+  it('aliases of __typename count like any other: 1000 and 31 are refused, 30 answered', async () => {
+    const typenames = (n: number) => JSON.stringify({ query: `{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }` });
+    const thousand = await post(typenames(1000));
+    expect([thousand.status, thousand.contentType, thousand.json]).toEqual([
+      400,
+      'application/graphql-response+json; charset=utf-8',
+      { errors: [{ message: 'Aliases limit of 30 exceeded, found 1000.', extensions: { code: 'MAX_ALIASES_EXCEEDED' } }] },
+    ]);
+    const over = await post(typenames(31));
+    expect([over.status, over.json]).toEqual([400, { errors: [{ message: 'Aliases limit of 30 exceeded, found 31.', extensions: { code: 'MAX_ALIASES_EXCEEDED' } }] }]);
+    const within = await post(typenames(30));
+    expect([within.status, within.json]).toEqual([200, { data: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`a${i}`, 'Query'])) }]);
+  });
+
+  it.each([
+    ['application/graphql-response+json', 400],
+    ['application/json', 200],
+  ])('every limit error is a request error like a validation error: Accept %s → %i, code, message without "Syntax Error:"', async (accept, status) => {
+    const answers: unknown[] = [];
+    for (const [limit, query] of OVER_LIMITS) {
+      const { status, contentType, json } = await post(JSON.stringify({ query }), accept);
+      answers.push([limit, status, contentType, json]);
+    }
+    expect(answers).toEqual(
+      OVER_LIMITS.map(([limit, , code, message]) => [limit, status, `${accept}; charset=utf-8`, { errors: [{ message, extensions: { code } }] }]),
+    );
+    // the same status as a validation error with this Accept header
+    const validation = await post(JSON.stringify({ query: '{ nope }' }), accept);
+    expect([validation.status, validation.json.errors!.map((e) => e.extensions?.code)]).toEqual([status, ['GRAPHQL_VALIDATION_FAILED']]);
+  });
+
+  it.each([
+    [
+      '415: POST /graphql with a Content-Type the endpoint does not read',
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<query>{ states { code } }</query>' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The request body has a Content-Type the GraphQL endpoint does not read; send application/json.',
+    ],
+    [
+      '406: an Accept header without a media type of the answer (the error itself is JSON)',
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/xml' }, body: '{"query":"{ states { code } }"}' },
+      406,
+      'NOT_ACCEPTABLE',
+      'The Accept header allows none of the media types of the answer; accept application/graphql-response+json or application/json.',
+    ],
+    ['404: GET on a path nothing is served at', '/nope', { method: 'GET' }, 404, 'NOT_FOUND', 'Nothing is served at this path; GraphQL is served at /graphql.'],
+    [
+      '404: POST on a path nothing is served at',
+      '/nope',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ states { code } }"}' },
+      404,
+      'NOT_FOUND',
+      'Nothing is served at this path; GraphQL is served at /graphql.',
+    ],
+  ] as [string, string, RequestInit, number, string, string][])('%s: JSON body with a code', async (_, path, init, status, code, message) => {
+    const response = await fetch(stack.gatewayUrl.replace(/\/graphql$/, path), init);
+    expect([response.status, response.headers.get('content-type'), await response.json()]).toEqual([
+      status,
+      'application/json',
+      { errors: [{ message, extensions: { code } }] },
+    ]);
+  });
+
+  it('the routes beside GraphQL keep their own answers', async () => {
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+    const answer = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${base}${path}`, { headers });
+      const type = response.headers.get('content-type')?.split(';')[0];
+      const text = await response.text();
+      return [path, response.status, type, type === 'text/html' ? 'html' : (JSON.parse(text).errors?.[0]?.extensions?.code ?? 'json')];
+    };
+    expect(
+      await Promise.all([
+        answer('/healthz'),
+        answer('/readyz'),
+        answer('/metrics'),
+        answer('/ops'),
+        answer('/ops/api/operations'),
+        answer('/audit'),
+        answer('/graphql', { accept: 'text/html' }),
+      ]),
+    ).toEqual([
+      ['/healthz', 200, 'application/json', 'json'],
+      ['/readyz', 200, 'application/json', 'json'],
+      ['/metrics', 401, 'application/json', 'UNAUTHENTICATED'],
+      ['/ops', 200, 'text/html', 'html'],
+      ['/ops/api/operations', 401, 'application/json', 'UNAUTHENTICATED'],
+      ['/audit', 401, 'application/json', 'UNAUTHENTICATED'],
+      ['/graphql', 200, 'text/html', 'html'],
+    ]);
   });
 
   it('CORS is off unless origins are configured: a foreign origin gets no allow-origin header', async () => {

@@ -7,6 +7,8 @@ import type { ErrorCode } from '../../../common/errors';
  * Limits on what one request may ask (graphql-armor), each rejection with its own catalogued
  * code, plus a request body size limit (413 PAYLOAD_TOO_LARGE before the body is read).
  * Token limits apply while parsing, so an oversized query never reaches the parse cache.
+ * A limit error is a request error like a validation error: its HTTP status (400, or 200 with
+ * `Accept: application/json`) is set for every limit code in use-error-codes.ts.
  */
 export interface LimitsConfig {
   maxBodyBytes: number;
@@ -19,18 +21,26 @@ export interface LimitsConfig {
   blockFieldSuggestions: boolean;
 }
 
-const tag = (code: ErrorCode) => (_: unknown, error: GraphQLError) => {
-  // graphql-armor reports every limit as a generic syntax/validation error; give each its code.
-  Object.assign(error.extensions as Record<string, unknown>, { code, http: { status: 400 } });
+/**
+ * graphql-armor rejects with a bare GraphQLError whose message starts with "Syntax Error: ",
+ * although the query is valid GraphQL, and throws it from the parser (tokens) or from a
+ * validation rule (the others; thrown on entering the operation, so validation stops there).
+ * Its reject callbacks run just before that throw: this one throws instead, with the message
+ * without the prefix and the limit's catalogued code.
+ */
+const reject = (code: ErrorCode) => (_: unknown, error: GraphQLError) => {
+  throw new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code } });
 };
 
 export function useLimits(config: LimitsConfig): Plugin[] {
   const armor = new EnvelopArmor({
-    maxTokens: { n: config.maxTokens, onReject: [tag('MAX_TOKENS_EXCEEDED')] },
-    maxDepth: { n: config.maxDepth, ignoreIntrospection: true, flattenFragments: true, onReject: [tag('MAX_DEPTH_EXCEEDED')] },
-    maxAliases: { n: config.maxAliases, onReject: [tag('MAX_ALIASES_EXCEEDED')] },
-    maxDirectives: { n: config.maxDirectives, onReject: [tag('MAX_DIRECTIVES_EXCEEDED')] },
-    costLimit: { maxCost: config.maxCost, ignoreIntrospection: true, onReject: [tag('COST_LIMIT_EXCEEDED')] },
+    maxTokens: { n: config.maxTokens, onReject: [reject('MAX_TOKENS_EXCEEDED')] },
+    maxDepth: { n: config.maxDepth, ignoreIntrospection: true, flattenFragments: true, onReject: [reject('MAX_DEPTH_EXCEEDED')] },
+    // Every alias counts: armor's default allowList (['__typename']) lets `a0: __typename …
+    // a9999: __typename` through, an amplification that costs no resolver.
+    maxAliases: { n: config.maxAliases, allowList: [], onReject: [reject('MAX_ALIASES_EXCEEDED')] },
+    maxDirectives: { n: config.maxDirectives, onReject: [reject('MAX_DIRECTIVES_EXCEEDED')] },
+    costLimit: { maxCost: config.maxCost, ignoreIntrospection: true, onReject: [reject('COST_LIMIT_EXCEEDED')] },
     blockFieldSuggestion: { enabled: config.blockFieldSuggestions },
   });
   const bodyLimit: Plugin = {
