@@ -14,8 +14,8 @@ export const GATEWAY_PORT = 4000;
  * (docker-compose.yml, as NODE_OPTIONS) and the benchmark's Amtsgraph variants; tests check all
  * three. A young generation of 2 × 64 MB instead of V8's 2 × 16 MB: with 50 requests in flight,
  * each allocating ~450 kB for ~250 ms, most of it now dies before a scavenge instead of being
- * copied and promoted. Measured with `npm run bench` (ops/BENCHMARKS.md, 2026-12-04 b): gateway
- * CPU per request −28 %, throughput +35 %, peak RSS unchanged (128 MB: RSS +30 %).
+ * copied and promoted. Measured with `npm run bench` (ops/BENCHMARKS.md, 2026-12-04 (b)):
+ * gateway CPU per request −28 %, throughput +37 %, peak RSS unchanged (128 MB: RSS +20 %).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
