@@ -25,7 +25,8 @@ import { createEntityCache, InvalidationTargetError, resolveInvalidationTarget, 
 export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key '<json>' | --subgraph <name> | --tag <type:key>) [--redis <url>] [--prefix <p>] [--supergraph <path>]
 
   --type, --key  one entity, e.g. --type Municipality --key '{"ags":"05122000"}'
-  --subgraph     every entry of one subgraph, e.g. --subgraph warnungen
+  --subgraph     every gateway cache entry of one subgraph, e.g. --subgraph warnungen
+                 (the subgraph's own upstream cache keeps its entries until their TTL)
   --tag          everything about one entity: <type lowercased>:<key value>, e.g. --tag municipality:05122000
   --redis        Redis URL (default REDIS_URL)
   --prefix       key prefix (default amtsgraph:)

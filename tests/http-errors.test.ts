@@ -38,6 +38,9 @@ const OVER_LIMITS: [limit: string, query: string, code: string, message: string]
     'COST_LIMIT_EXCEEDED',
     'Query Cost limit of 5000 exceeded, found 39380.',
   ],
+  // Fractional estimates are rounded up, astronomic ones given as a bound (was 8.264599553941043e+35).
+  ['cost, 20 levels', `{ ${Array.from({ length: 20 }, (_, i) => `f${i} {`).join(' ')} leaf ${' }'.repeat(20)} }`, 'COST_LIMIT_EXCEEDED', 'Query Cost limit of 5000 exceeded, found 16623.'],
+  ['cost, 200 levels', `{ ${Array.from({ length: 200 }, (_, i) => `f${i} {`).join(' ')} leaf ${' }'.repeat(200)} }`, 'COST_LIMIT_EXCEEDED', 'Query Cost limit of 5000 exceeded, found more than 10^15.'],
 ];
 
 describe('GraphQL-over-HTTP errors', () => {

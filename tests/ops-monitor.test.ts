@@ -170,6 +170,11 @@ describe('after N known requests', () => {
     expect(body.operations).toEqual({ tracked: 2, capacity: 1000, evicted: 0 });
     expect(body.gateway.engine).toBe('amtsgraph-plan-executor');
   });
+
+  it('an unknown /ops/api path is 404 NOT_FOUND', async () => {
+    const { status, body } = await getJson('/ops/api/catalog');
+    expect([status, body]).toEqual([404, { errors: [{ message: 'Unknown ops API path; the operator API is described in the README, Operations.', extensions: { code: 'NOT_FOUND' } }] }]);
+  });
 });
 
 describe('access to the operator endpoints', () => {

@@ -29,7 +29,12 @@ export interface LimitsConfig {
  * without the prefix and the limit's catalogued code.
  */
 const reject = (code: ErrorCode) => (_: unknown, error: GraphQLError) => {
-  throw new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code } });
+  // The cost estimate grows with depth and can be fractional: report it rounded up, and
+  // astronomic ones (8.26e+35 for 200 levels) as a bound.
+  const message = error.message
+    .replace(/^Syntax Error: /, '')
+    .replace(/found (\d+(?:\.\d+)?(?:e\+\d+)?)\.$/, (_m, n: string) => `found ${Number(n) < 1e15 ? Math.ceil(Number(n)) : 'more than 10^15'}.`);
+  throw new GraphQLError(message, { extensions: { code } });
 };
 
 export function useLimits(config: LimitsConfig): Plugin[] {

@@ -153,7 +153,7 @@ export function useOpsPage(options: OpsPageOptions): Plugin {
         });
       }
     }
-    return refusal(404, 'BAD_REQUEST', 'Unknown ops API path.');
+    return refusal(404, 'NOT_FOUND', 'Unknown ops API path; the operator API is described in the README, Operations.');
   };
 
   return {
