@@ -14,6 +14,10 @@ module.exports = {
       displayName: 'integration',
       transform,
       testEnvironment: 'node',
+      // Most files start a whole stack (stand-ins, subgraphs, gateway) in beforeAll: ~1–2 s
+      // alone, but over jest's 5 s default on a loaded 2-core CI machine (seen once:
+      // melderegister-gewerbe's beforeAll). Applies to tests and hooks without their own.
+      testTimeout: 20_000,
       testMatch: ['<rootDir>/tests/**/*.test.ts'],
     },
   ],
