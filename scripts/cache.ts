@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRedisStore, namespaced, readRedisUrl, redactRedisUrl } from '../common/cache';
 import { ConfigError } from '../common/env';
@@ -7,6 +6,7 @@ import { silentLogger } from '../common/logger';
 import { readSupergraph, type SupergraphFacts } from '../gateway/src/cache/analyze';
 import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
 import { createEntityCache, InvalidationTargetError, resolveInvalidationTarget, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
+import { DEFAULT_SUPERGRAPH } from './cli';
 
 /**
  * `npm run -s cache -- invalidate (--type T --key JSON | --subgraph NAME | --tag TAG)
@@ -32,8 +32,6 @@ export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key
   --prefix       key prefix (default amtsgraph:)
   --supergraph   supergraph file (default schema/supergraph.graphql)
 `;
-
-const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
 
 export interface CacheIo {
   out(text: string): void;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Output of a command-line script, injectable for tests. */
@@ -8,10 +9,13 @@ export interface CliIo {
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
+/** The committed supergraph, the default of every script that plans or validates. */
+export const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
+
 /**
- * Parses `argv` strictly (no positionals) for a script named `name`. Returns the values, or
- * the exit code to end with: 0 after `--help` printed the usage, 2 after an argument error
- * printed the message and the usage.
+ * Parses `argv` strictly for a script named `name` (positionals only when `allowPositionals`).
+ * Returns the values and positionals, or the exit code to end with: 0 after `--help` printed
+ * the usage, 2 after an argument error printed the message and the usage.
  */
 export function parseCommand(
   name: string,
@@ -19,14 +23,16 @@ export function parseCommand(
   argv: string[],
   options: NonNullable<ParseArgsConfig['options']>,
   io: CliIo,
-): { values: CliValues; fail: (message: string) => number } | number {
+  allowPositionals = false,
+): { values: CliValues; positionals: string[]; fail: (message: string) => number } | number {
   const fail = (message: string) => {
     io.err(`${name}: ${message}\n\n${usage}`);
     return 2;
   };
   let values: CliValues;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...options, help: { type: 'boolean', short: 'h' } } }));
+    ({ values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals, options: { ...options, help: { type: 'boolean', short: 'h' } } }));
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -34,5 +40,5 @@ export function parseCommand(
     io.out(usage);
     return 0;
   }
-  return { values, fail };
+  return { values, positionals, fail };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildManifestFromDir, ManifestBuildError, operationFiles } from '../gateway/src/persisted/build';
+import { DEFAULT_SUPERGRAPH, parseCommand, type CliIo } from './cli';
 
 /**
  * `npm run persist -- <dir> [--out <file>] [--client <name>] [--supergraph <file>]`:
@@ -19,39 +19,10 @@ export const USAGE = `Usage: npm run persist -- <dir> [--out <file>] [--client <
   --supergraph  the supergraph to validate against (default schema/supergraph.graphql)
 `;
 
-export const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
-
-export interface PersistIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export async function persistCommand(argv: string[], io: PersistIo): Promise<number> {
-  const fail = (message: string) => {
-    io.err(`persist: ${message}\n\n${USAGE}`);
-    return 2;
-  };
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        client: { type: 'string' },
-        supergraph: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+export async function persistCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand('persist', USAGE, argv, { out: { type: 'string' }, client: { type: 'string' }, supergraph: { type: 'string' } }, io, true);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals, fail } = parsed;
   if (positionals.length !== 1) return fail(`expected exactly one folder, received ${positionals.length}${positionals.length ? ` (${positionals.join(', ')})` : ''}`);
   const dir = positionals[0]!;
   const what = "pass the folder that holds the frontend's .graphql files";

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { getOperationAST, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { silentLogger } from '../common/logger';
 import { createApolloEngine } from '../gateway/src/engine/apollo';
+import { DEFAULT_SUPERGRAPH, parseCommand, type CliIo } from './cli';
 
 /**
  * `npm run -s plan -- path/to/operation.graphql [--operation-name Name] [--format text|json|both]
@@ -21,39 +21,10 @@ export const USAGE = `Usage: npm run -s plan -- <operation.graphql> [--operation
   --supergraph         the supergraph to plan against (default schema/supergraph.graphql)
 `;
 
-export const DEFAULT_SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
-
-export interface PlanIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
-  const fail = (message: string) => {
-    io.err(`plan: ${message}\n\n${USAGE}`);
-    return 2;
-  };
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        'operation-name': { type: 'string' },
-        format: { type: 'string' },
-        supergraph: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+export async function planCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand('plan', USAGE, argv, { 'operation-name': { type: 'string' }, format: { type: 'string' }, supergraph: { type: 'string' } }, io, true);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals, fail } = parsed;
   if (positionals.length !== 1) return fail(`expected exactly one operation file, received ${positionals.length}`);
   const format = (values.format as string | undefined) ?? 'both';
   if (!['text', 'json', 'both'].includes(format)) return fail(`--format must be text, json or both, received ${JSON.stringify(format)}`);
