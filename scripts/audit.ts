@@ -5,7 +5,7 @@ import { auditFromEnv, auditSchema } from '../gateway/src/audit/config';
 import { queryFile } from '../gateway/src/audit/file-store';
 import { parseSince, type AuditFilter, type AuditQueryResult, type AuditRecord } from '../gateway/src/audit/record';
 import { createRedisAuditStore } from '../gateway/src/audit/redis-store';
-import { parseCommand } from './cli';
+import { parseCommand, runMain } from './cli';
 
 /**
  * `npm run -s audit -- [--subject …] [--since …] [--until …] [--limit N] [--json]
@@ -157,18 +157,4 @@ export async function auditCommand(argv: string[], io: AuditIo): Promise<number>
   return 0;
 }
 
-if (require.main === module) {
-  auditCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`audit: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain('audit', auditCommand);

@@ -6,7 +6,7 @@ import { silentLogger } from '../common/logger';
 import { readSupergraph, type SupergraphFacts } from '../gateway/src/cache/analyze';
 import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
 import { createEntityCache, InvalidationTargetError, resolveInvalidationTarget, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
-import { DEFAULT_SUPERGRAPH } from './cli';
+import { DEFAULT_SUPERGRAPH, runMain } from './cli';
 
 /**
  * `npm run -s cache -- invalidate (--type T --key JSON | --subgraph NAME | --tag TAG)
@@ -148,14 +148,4 @@ export async function runCacheCli(argv: string[], io: CacheIo): Promise<number> 
   }
 }
 
-if (require.main === module) {
-  runCacheCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`cache: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain('cache', runCacheCli);

@@ -42,3 +42,24 @@ export function parseCommand(
   }
   return { values, positionals, fail };
 }
+
+/** CliIo with the environment, for scripts that read REDIS_URL and the like. */
+export interface CliEnvIo extends CliIo {
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs a script's command on the process's arguments, stdout, stderr and environment, and
+ * ends with its exit code; an unexpected error prints `<name>: <message>` (no stack) and 1.
+ */
+export function runMain(name: string, command: (argv: string[], io: CliEnvIo) => Promise<number>): void {
+  command(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildManifestFromDir, ManifestBuildError, operationFiles } from '../gateway/src/persisted/build';
-import { DEFAULT_SUPERGRAPH, parseCommand, type CliIo } from './cli';
+import { DEFAULT_SUPERGRAPH, parseCommand, runMain, type CliIo } from './cli';
 
 /**
  * `npm run persist -- <dir> [--out <file>] [--client <name>] [--supergraph <file>]`:
@@ -61,17 +61,4 @@ export async function persistCommand(argv: string[], io: CliIo): Promise<number>
   return 0;
 }
 
-if (require.main === module) {
-  persistCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`persist: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain('persist', persistCommand);

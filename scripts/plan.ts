@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getOperationAST, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { silentLogger } from '../common/logger';
 import { createApolloEngine } from '../gateway/src/engine/apollo';
-import { DEFAULT_SUPERGRAPH, parseCommand, type CliIo } from './cli';
+import { DEFAULT_SUPERGRAPH, parseCommand, runMain, type CliIo } from './cli';
 
 /**
  * `npm run -s plan -- path/to/operation.graphql [--operation-name Name] [--format text|json|both]
@@ -82,17 +82,4 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  planCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`plan: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain('plan', planCommand);

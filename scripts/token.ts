@@ -4,7 +4,7 @@ import { DEV_DIR } from '../common/secrets';
 import { agsProblem, DEFAULT_ALLOWED_PURPOSES, parseScopes, subjectProblem } from '../gateway/src/auth/claims';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevIssuer } from '../gateway/src/auth/dev-issuer';
 import { readAllowedPurposes } from '../gateway/src/config';
-import { parseCommand } from './cli';
+import { parseCommand, runMain } from './cli';
 
 /**
  * `npm run -s token -- --sub … [--scope "a b"] [--ags 05122000] [--purpose …] [--ttl 3600]`
@@ -96,18 +96,4 @@ export async function tokenCommand(argv: string[], io: TokenIo): Promise<number>
   return 0;
 }
 
-if (require.main === module) {
-  tokenCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`token: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain('token', tokenCommand);
