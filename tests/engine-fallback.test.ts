@@ -1,8 +1,7 @@
 import { parse } from 'graphql';
 import pino from 'pino';
-import { createApolloEngine } from '../gateway/src/engine/apollo';
 import type { ExecutionEngine } from '../gateway/src/engine/types';
-import { startExecutorGraph, type ExecutorGraph } from './fixtures/executor/graph';
+import { createExecutorEngine, startExecutorGraph, type ExecutorGraph } from './fixtures/executor/graph';
 
 /**
  * The amtsgraph executor runs what it supports itself and hands the rest (here: a plan with
@@ -17,15 +16,7 @@ const FALLBACK_LOADED = 'Apollo gateway loaded for operations the plan executor 
 beforeAll(async () => {
   graph = await startExecutorGraph();
   const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-  engine = createApolloEngine({
-    supergraphPath: graph.supergraphPath,
-    watchSupergraph: false,
-    watchIntervalMs: 500,
-    subgraphUrls: graph.subgraphUrls,
-    subgraphTimeoutMs: 2_000,
-    executor: 'amtsgraph',
-    logger,
-  });
+  engine = createExecutorEngine(graph, 'amtsgraph', logger);
   await engine.start();
 });
 afterAll(async () => {

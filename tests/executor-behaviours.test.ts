@@ -1,8 +1,7 @@
 import { parse, validate, type GraphQLSchema } from 'graphql';
 import { createLogger } from '../common/logger';
-import { createApolloEngine } from '../gateway/src/engine/apollo';
 import type { ExecutionEngine, PlanNode } from '../gateway/src/engine/types';
-import { startExecutorGraph, type ExecutorGraph, type SubgraphName } from './fixtures/executor/graph';
+import { createExecutorEngine, startExecutorGraph, type ExecutorGraph, type SubgraphName } from './fixtures/executor/graph';
 
 /**
  * Federation behaviours every plan executor must reproduce, pinned to what @apollo/gateway's
@@ -44,15 +43,7 @@ describe.each(['apollo', 'amtsgraph'] as const)('executor %s', (executor: Execut
   let schema: GraphQLSchema;
 
   beforeAll(async () => {
-    engine = createApolloEngine({
-      supergraphPath: graph.supergraphPath,
-      watchSupergraph: false,
-      watchIntervalMs: 500,
-      subgraphUrls: graph.subgraphUrls,
-      subgraphTimeoutMs: 2_000,
-      executor,
-      logger: createLogger({ name: 'executor-behaviours', level: 'silent' }),
-    });
+    engine = createExecutorEngine(graph, executor, createLogger({ name: 'executor-behaviours', level: 'silent' }));
     schema = await engine.start();
   });
   afterAll(() => engine.stop());

@@ -34,6 +34,14 @@ function expectedKey(secretValue: string, kind: 'sub' | 'ip', value: string): st
   const hmacKey = Buffer.from(hkdfSync('sha256', Buffer.from(secretValue, 'utf8'), Buffer.alloc(0), 'amtsgraph rate-limit keys v1', 32));
   return `${kind}:${createHmac('sha256', hmacKey).update(`${kind}:${value}`).digest().subarray(0, 16).toString('base64url')}`;
 }
+/** A stack whose gateway limits anonymous callers to 3 and subjects to 5 per minute, in memory (fresh counters). */
+async function startLimitedStack(): Promise<{ stack: Stack; issuer: TestIssuer }> {
+  const issuer = await createTestIssuer();
+  const stack = await startTestStack({
+    gateway: { authentication: issuer.authentication as never, rateLimit: { enabled: true, anonymousPerMinute: 3, authenticatedPerMinute: 5 } },
+  });
+  return { stack, issuer };
+}
 /** A token the gateway cannot verify: signed by a key it does not trust (same issuer and audience). */
 async function wrongKeyToken(issuer: TestIssuer, claims: Record<string, unknown> = {}): Promise<string> {
   const impostor = await createTestIssuer({ issuer: issuer.issuer, audience: issuer.audience, kid: issuer.kid });
@@ -74,10 +82,7 @@ describe('in memory', () => {
   let stack: Stack;
   let issuer: TestIssuer;
   beforeAll(async () => {
-    issuer = await createTestIssuer();
-    stack = await startTestStack({
-      gateway: { authentication: issuer.authentication as never, rateLimit: { enabled: true, anonymousPerMinute: 3, authenticatedPerMinute: 5 } },
-    });
+    ({ stack, issuer } = await startLimitedStack());
   });
   afterAll(() => stack.stop());
 
@@ -117,10 +122,7 @@ describe('invalid tokens count against the client IP (in memory)', () => {
   let stack: Stack;
   let issuer: TestIssuer;
   beforeAll(async () => {
-    issuer = await createTestIssuer();
-    stack = await startTestStack({
-      gateway: { authentication: issuer.authentication as never, rateLimit: { enabled: true, anonymousPerMinute: 3, authenticatedPerMinute: 5 } },
-    });
+    ({ stack, issuer } = await startLimitedStack());
   });
   afterAll(() => stack.stop());
 
