@@ -60,8 +60,8 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
   const dataSourceByName = new Map<string, { url: string; dataSource: SubgraphDataSource }>();
   let planExecutor: PlanExecutor | null = null;
   let info: SupergraphInfo | null = null;
-  /** executor `apollo`: Apollo's executor, once loaded. */
-  let executor: GatewayExecutor | null = null;
+  /** executor `apollo`: the gateway that plans and executes everything, once loaded. */
+  let apollo: { gateway: ApolloGateway; executor: GatewayExecutor } | null = null;
   let started = false;
   /** executor `amtsgraph`: the gateway for unsupported operations, built on first need. */
   let fallback: Promise<{ gateway: ApolloGateway; executor: GatewayExecutor }> | null = null;
@@ -202,8 +202,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
       for (const listener of listeners) listener(apiSchema, info);
     });
     const loaded = await gateway.load();
-    fallback = Promise.resolve({ gateway, executor: loaded.executor });
-    executor = loaded.executor;
+    apollo = { gateway, executor: loaded.executor };
     return loaded.schema;
   }
 
@@ -232,7 +231,7 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
         const result = planExecutor.execute(request);
         if (result) return result;
       }
-      const run = executor ?? (await fallbackExecutor()).executor;
+      const run = (apollo ?? (await fallbackExecutor())).executor;
       const operation = getOperationAST(request.document, request.operationName ?? undefined);
       const requestContext = {
         document: request.document,
@@ -278,8 +277,8 @@ export function createApolloEngine(options: ApolloEngineOptions): ExecutionEngin
     lastReloadError: () => reloadError,
     async stop() {
       file.stop();
-      const gateway = fallback ? await fallback.then(({ gateway }) => gateway, () => null) : null;
-      await gateway?.stop();
+      const built = fallback ? await fallback.then(({ gateway }) => gateway, () => null) : null;
+      await Promise.all([apollo?.gateway.stop(), built?.stop()]);
       await Promise.all(dataSources.map((d) => d.close()));
     },
   };
