@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createRedisStore, namespaced, readRedisUrl, redactRedisUrl } from '../common/cache';
 import { ConfigError } from '../common/env';
 import { silentLogger } from '../common/logger';
 import { readSupergraph, type SupergraphFacts } from '../gateway/src/cache/analyze';
 import { cacheSchema, freezeCache } from '../gateway/src/cache/config';
 import { createEntityCache, InvalidationTargetError, resolveInvalidationTarget, type InvalidationTarget } from '../gateway/src/cache/entity-cache';
-import { DEFAULT_SUPERGRAPH, runMain } from './cli';
+import { DEFAULT_SUPERGRAPH, parseCommand, runMain, type CliEnvIo } from './cli';
 
 /**
  * `npm run -s cache -- invalidate (--type T --key JSON | --subgraph NAME | --tag TAG)
@@ -33,48 +32,32 @@ export const USAGE = `Usage: npm run -s cache -- invalidate (--type <Type> --key
   --supergraph   supergraph file (default schema/supergraph.graphql)
 `;
 
-export interface CacheIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
+export type CacheIo = CliEnvIo;
 
 export async function runCacheCli(argv: string[], io: CacheIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        type: { type: 'string' },
-        key: { type: 'string' },
-        subgraph: { type: 'string' },
-        tag: { type: 'string' },
-        redis: { type: 'string' },
-        prefix: { type: 'string' },
-        supergraph: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (positionals[0] !== 'invalidate' || positionals.length !== 1) {
-    io.err(`Expected the command "invalidate", received ${JSON.stringify(positionals.join(' '))}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'cache',
+    USAGE,
+    argv,
+    {
+      type: { type: 'string' },
+      key: { type: 'string' },
+      subgraph: { type: 'string' },
+      tag: { type: 'string' },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
+      supergraph: { type: 'string' },
+    },
+    io,
+    true,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { positionals, fail } = parsed;
+  const values = parsed.values as Partial<Record<'type' | 'key' | 'subgraph' | 'tag' | 'redis' | 'prefix' | 'supergraph', string>>;
+  if (positionals[0] !== 'invalidate' || positionals.length !== 1) return fail(`expected the command "invalidate", received ${JSON.stringify(positionals.join(' '))}`);
   let target: InvalidationTarget;
   const chosen = [values.type !== undefined || values.key !== undefined, values.subgraph !== undefined, values.tag !== undefined].filter(Boolean).length;
-  if (chosen !== 1) {
-    io.err(`Give exactly one of --type/--key, --subgraph, --tag\n\n${USAGE}`);
-    return 2;
-  }
+  if (chosen !== 1) return fail('give exactly one of --type/--key, --subgraph, --tag');
   if (values.subgraph !== undefined) target = { subgraph: values.subgraph };
   else if (values.tag !== undefined) target = { tag: values.tag };
   else {

@@ -340,7 +340,7 @@ describe('entity cache: TTL, two gateways on one Redis', () => {
     };
     const bad = io();
     expect(await runCacheCli(['invalidate', '--tag', 'municipality:05315000', '--subgraph', 'kommunen'], bad.io)).toBe(2);
-    expect(bad.text.err.split('\n')[0]).toBe('Give exactly one of --type/--key, --subgraph, --tag');
+    expect(bad.text.err.split('\n')[0]).toBe('cache: give exactly one of --type/--key, --subgraph, --tag');
     const query = '{ municipality(ags: "05315000") { name warnings { headline } } }';
     const ok = io();
     expect(await runCacheCli(['invalidate', '--tag', 'municipality:05315000', '--redis', REDIS_URL, '--prefix', prefix], ok.io)).toBe(0);
